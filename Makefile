@@ -1,0 +1,60 @@
+# Exolog: `make run` sets everything up and serves the demo; `make test` lints and runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON_CANDIDATES := python3.13 python3.12 python3 python \
+	$(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) $(wildcard /usr/local/bin/python3.1[2-9])
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PATIENTS ?= 60
+
+.PHONY: run test setup venv assets migrate demo lint check-deploy clean
+
+# Pick the first interpreter that really runs and is >= 3.12 (pyenv shims may exist but fail).
+$(PY):
+	@for p in $(PYTHON_CANDIDATES); do \
+	  if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	    echo "Using $$p ($$("$$p" --version))"; "$$p" -m venv $(VENV) && exit 0; \
+	  fi; \
+	done; \
+	echo "No Python >= 3.12 found. Install Python 3.12 or newer and run make again." >&2; exit 1
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the Bootstrap and Chart.js assets (install Node.js 20+)." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+venv: $(VENV)/.installed
+assets: node_modules/.installed
+setup: venv assets
+
+migrate: setup
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo --patients $(DEMO_PATIENTS)
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup lint
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+# Production settings must pass Django's deployment checks with no warning.
+check-deploy: setup
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))')" \
+	DJANGO_ALLOWED_HOSTS=clinic.example $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov

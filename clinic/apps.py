@@ -1,0 +1,8 @@
+"""The project app: roles, login, middleware and the dashboard."""
+
+from django.apps import AppConfig
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    verbose_name = "Clinic"

@@ -1,0 +1,100 @@
+"""The clinic's roles (Django groups) and the permissions each one holds.
+
+One map, applied by data migrations (``sync_roles``) so that a fresh database and an upgraded one
+end up with the same groups. A permission whose model does not exist yet is skipped; the migration
+that adds the model syncs again.
+"""
+
+PHYSICIAN = "Physician"
+STAFF = "Staff"
+CLINIC_ADMIN = "Clinic admin"
+ROLES = (PHYSICIAN, STAFF, CLINIC_ADMIN)
+
+_PATIENT_CARE = [
+    "treatments.view_patient",
+    "treatments.add_patient",
+    "treatments.change_patient",
+    "treatments.view_treatment",
+    "treatments.add_treatment",
+    "treatments.change_treatment",
+    "treatments.view_administration",
+    "treatments.view_lot",
+    "treatments.view_product",
+    "treatments.view_protocol",
+    "treatments.view_followup",
+    "treatments.change_followup",
+    "treatments.view_sideeffectreport",
+    "treatments.add_sideeffectreport",
+    "treatments.change_sideeffectreport",
+    "faq.view_entry",
+    "faq.view_category",
+]
+
+ROLE_PERMISSIONS = {
+    PHYSICIAN: _PATIENT_CARE
+    + [
+        "treatments.void_patient",
+        "treatments.sign_treatment",
+        "treatments.void_treatment",
+        "treatments.review_sideeffectreport",
+        "treatments.view_history",
+    ],
+    STAFF: list(_PATIENT_CARE),
+    CLINIC_ADMIN: [
+        "treatments.view_product",
+        "treatments.add_product",
+        "treatments.change_product",
+        "treatments.view_lot",
+        "treatments.add_lot",
+        "treatments.change_lot",
+        "treatments.recall_lot",
+        "treatments.view_protocol",
+        "treatments.add_protocol",
+        "treatments.change_protocol",
+        "treatments.view_followupstep",
+        "treatments.add_followupstep",
+        "treatments.change_followupstep",
+        "treatments.view_history",
+        "faq.view_entry",
+        "faq.add_entry",
+        "faq.change_entry",
+        "faq.view_category",
+        "faq.add_category",
+        "faq.change_category",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "clinic.view_accessevent",
+    ],
+}
+
+
+def sync_roles(apps, schema_editor=None):
+    """Create the groups and give each exactly the permissions in ROLE_PERMISSIONS."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+def roles_of(user) -> set[str]:
+    """The role names a user holds (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_exolog_roles"):
+        user._exolog_roles = set(user.groups.values_list("name", flat=True))
+    return user._exolog_roles

@@ -1,0 +1,83 @@
+"""Settings refuse to start unsafely: each case runs in a fresh interpreter with its own environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean.update(env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import clinic.settings as s; print(s.DEBUG, s.SECRET_KEY[:8], s.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_in_production():
+    result = load_settings(DJANGO_DEBUG="false")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_it_refuses_the_development_key_in_production():
+    result = load_settings(
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="dev-only-insecure-key-never-use-in-production"
+    )
+    assert result.returncode != 0
+    assert "development key" in result.stderr
+
+
+def test_it_refuses_a_short_secret_key_in_production():
+    result = load_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="short")
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_it_starts_in_production_with_a_real_key():
+    result = load_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="k" * 60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "kkkkkkkk", "django.db.backends.sqlite3"]
+
+
+def test_debug_uses_the_development_key_when_none_is_set():
+    result = load_settings(DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["True", "dev-only"]
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_it_rejects_an_unrecognised_boolean(value):
+    result = load_settings(DJANGO_DEBUG=value)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be one of" in result.stderr
+
+
+def test_an_empty_database_url_means_sqlite():
+    result = load_settings(DJANGO_DEBUG="true", DATABASE_URL="")
+    assert result.stdout.split()[2] == "django.db.backends.sqlite3"
+
+
+def test_database_url_selects_postgresql():
+    result = load_settings(DJANGO_DEBUG="true", DATABASE_URL="postgres://u:p@127.0.0.1:5432/exolog")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[2] == "django.db.backends.postgresql"
+
+
+def test_time_zone_support_is_on():
+    from django.conf import settings
+
+    assert settings.USE_TZ is True

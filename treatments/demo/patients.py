@@ -1,0 +1,84 @@
+"""Demo patients with varied indications, bulk-created with their history rows."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+from faker import Faker
+from simple_history.utils import bulk_create_with_history
+
+from treatments.models import Indication, Patient
+
+MEDICATIONS = [
+    "",
+    "",
+    "Metformin 500 mg twice daily",
+    "Levothyroxine 50 µg",
+    "Ibuprofen 400 mg as needed",
+    "Atorvastatin 20 mg",
+    "Naproxen 250 mg for knee pain",
+    "Lisinopril 10 mg",
+    "Vitamin D 1000 IU",
+]
+ALLERGIES = ["", "", "", "Penicillin", "Latex", "Shellfish", "Sulfonamides"]
+BATCH = 1000
+
+
+def demo_mrn(number: int) -> str:
+    return f"DEMO-{number:06d}"
+
+
+def seed_patients(count: int, *, user, progress=None) -> int:
+    """Create demo patients DEMO-000001 .. up to ``count``; existing ones are kept. Returns how many
+    were created."""
+    fake = Faker()
+    Faker.seed(2026)
+    rng = random.Random(2026)  # noqa: S311 (repeatable demo data, not security)
+    indications = list(Indication.objects.all())
+    existing = set(Patient.objects.filter(mrn__startswith="DEMO-").values_list("mrn", flat=True))
+    today = timezone.localdate()
+    created = 0
+    through = Patient.indications.through
+    for start in range(1, count + 1, BATCH):
+        batch, picks = [], []
+        for number in range(start, min(start + BATCH, count + 1)):
+            sex = rng.choice(["female", "male"])
+            given = fake.first_name_female() if sex == "female" else fake.first_name_male()
+            family = fake.last_name()
+            mrn = demo_mrn(number)
+            if mrn in existing:
+                continue
+            medication = rng.choice(MEDICATIONS)
+            patient = Patient(
+                mrn=mrn,
+                given_name=given,
+                family_name=family,
+                date_of_birth=today - timedelta(days=rng.randint(25 * 365, 82 * 365)),
+                sex=sex,
+                phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                email=f"{given}.{family}@example.com".lower().replace(" ", ""),
+                address=f"{rng.randint(1, 250)} {fake.street_name()}\n{fake.city()}",
+                consent_on_file=today - timedelta(days=rng.randint(0, 400)) if rng.random() < 0.9 else None,
+                allergies=rng.choice(ALLERGIES),
+                current_medication=medication,
+                created_by=user,
+            )
+            patient.takes_anti_inflammatories = bool(patient.anti_inflammatories_mentioned())
+            batch.append(patient)
+            picks.append(rng.sample(indications, k=rng.choice([1, 1, 1, 2])))
+        if batch:
+            saved = bulk_create_with_history(
+                batch, Patient, batch_size=BATCH, default_user=user, default_change_reason="Demo data"
+            )
+            by_mrn = {p.mrn: p for p in Patient.objects.filter(mrn__in=[p.mrn for p in batch])}
+            through.objects.bulk_create(
+                [
+                    through(patient_id=by_mrn[patient.mrn].pk, indication_id=indication.pk)
+                    for patient, chosen in zip(saved, picks, strict=True)
+                    for indication in chosen
+                ]
+            )
+            created += len(batch)
+        if progress:
+            progress(min(start + BATCH - 1, count), count)
+    return created

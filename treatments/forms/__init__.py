@@ -1,0 +1,1 @@
+"""Forms for the clinical pages; each lists its fields explicitly (never ``__all__``)."""

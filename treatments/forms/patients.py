@@ -1,0 +1,45 @@
+"""Patient registration and editing."""
+
+from django import forms
+
+from treatments.forms.common import DateInput, VersionedFormMixin
+from treatments.models import Indication, Patient
+
+
+class PatientForm(VersionedFormMixin, forms.ModelForm):
+    indications = forms.ModelMultipleChoiceField(
+        queryset=Indication.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "address",
+            "indications",
+            "consent_on_file",
+            "allergies",
+            "current_medication",
+            "takes_anti_inflammatories",
+            "notes",
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "consent_on_file": DateInput(),
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "current_medication": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_field()

@@ -1,0 +1,1 @@
+"""Views for the clinical pages: thin (permission, form, redirect); rules live in services."""

@@ -1,0 +1,153 @@
+"""Patient registry pages."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from clinic.mixins import RolePermissionMixin, ServiceFormMixin
+from clinic.models import AccessEvent
+from treatments.forms.common import VoidForm
+from treatments.forms.patients import PatientForm
+from treatments.history import history_rows
+from treatments.models import Patient
+from treatments.services.patients import patient_save, patient_void
+
+SEARCH_SESSION_KEY = "patient_search"
+SORTS = {
+    "name": ("family_name", "given_name", "id"),
+    "-name": ("-family_name", "-given_name", "-id"),
+    "mrn": ("mrn",),
+    "-mrn": ("-mrn",),
+    "dob": ("date_of_birth", "id"),
+    "-dob": ("-date_of_birth", "-id"),
+    "registered": ("created_at", "id"),
+    "-registered": ("-created_at", "-id"),
+}
+
+
+class PatientListView(RolePermissionMixin, ListView):
+    """The registry. The search term travels by POST and lives in the session, so that a
+    patient's name never appears in a URL, a browser history or an access log."""
+
+    permission_required = "treatments.view_patient"
+    template_name = "treatments/patient_list.html"
+    context_object_name = "patients"
+    paginate_by = 25
+
+    def post(self, request, *args, **kwargs):
+        term = request.POST.get("q", "").strip()[:100]
+        if term and "clear" not in request.POST:
+            request.session[SEARCH_SESSION_KEY] = term
+        else:
+            request.session.pop(SEARCH_SESSION_KEY, None)
+        url = reverse("patient_list")
+        sort = request.GET.get("sort")
+        return redirect(f"{url}?sort={sort}" if sort in SORTS else url)
+
+    def get_sort(self):
+        sort = self.request.GET.get("sort", "name")
+        return sort if sort in SORTS else "name"
+
+    def get_queryset(self):
+        term = self.request.session.get(SEARCH_SESSION_KEY, "")
+        return (
+            Patient.objects.active()
+            .search(term)
+            .prefetch_related("indications")
+            .order_by(*SORTS[self.get_sort()])
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["search_term"] = self.request.session.get(SEARCH_SESSION_KEY, "")
+        context["sort"] = self.get_sort()
+        return context
+
+
+class PatientCreateView(RolePermissionMixin, ServiceFormMixin, CreateView):
+    permission_required = "treatments.add_patient"
+    model = Patient
+    form_class = PatientForm
+    template_name = "treatments/patient_form.html"
+    success_message = "Patient registered."
+
+    def perform(self, form):
+        return patient_save(
+            patient=form.instance, user=self.request.user, indications=form.cleaned_data["indications"]
+        )
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class PatientUpdateView(RolePermissionMixin, ServiceFormMixin, UpdateView):
+    permission_required = "treatments.change_patient"
+    form_class = PatientForm
+    template_name = "treatments/patient_form.html"
+    success_message = "Patient details saved."
+
+    def get_queryset(self):
+        return Patient.objects.active()
+
+    def perform(self, form):
+        return patient_save(
+            patient=form.instance,
+            user=self.request.user,
+            indications=form.cleaned_data["indications"],
+            expected_version=form.cleaned_data.get("version"),
+        )
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class PatientDetailView(RolePermissionMixin, DetailView):
+    permission_required = "treatments.view_patient"
+    template_name = "treatments/patient_detail.html"
+    context_object_name = "patient"
+
+    def get_queryset(self):
+        # Voided patients stay reachable by their page (for auditors), flagged as voided.
+        return Patient.objects.select_related("created_by", "voided_by").prefetch_related("indications")
+
+    def get_object(self, queryset=None):
+        patient = super().get_object(queryset)
+        AccessEvent.record(user=self.request.user, patient=patient, action=AccessEvent.Action.VIEW)
+        return patient
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        patient = self.object
+        context["can_see_history"] = self.request.user.has_perm("treatments.view_history")
+        if context["can_see_history"]:
+            context["history"] = history_rows(patient)
+        return context
+
+
+class PatientVoidView(RolePermissionMixin, FormView):
+    """GET shows the confirmation form; only POST voids."""
+
+    permission_required = "treatments.void_patient"
+    form_class = VoidForm
+    template_name = "treatments/void_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.patient = get_object_or_404(Patient.objects.active(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["record"] = self.patient
+        context["cancel_url"] = self.patient.get_absolute_url()
+        return context
+
+    def form_valid(self, form):
+        try:
+            patient_void(patient=self.patient, user=self.request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Patient record voided. It is hidden from lists and kept for audit.")
+        return redirect("patient_list")
