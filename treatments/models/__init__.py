@@ -1,14 +1,73 @@
 """Clinical models, one module per aggregate."""
 
 from treatments.models.base import BulkWriteForbidden, ClinicalQuerySet, ClinicalRecord, StaleRecord
+from treatments.models.calendar import CalendarFeed
+from treatments.models.followups import (
+    PLANNED_TREATMENT_DECISIONS,
+    AttemptOutcome,
+    Contact,
+    Decision,
+    FollowUp,
+    FollowUpAttempt,
+    FollowUpStatus,
+)
 from treatments.models.patients import Indication, Patient, Sex
+from treatments.models.products import Lot, LotStatus, Product, ProductKind, ProductSource, StorageRequirement
+from treatments.models.protocol import FollowUpStep, Protocol, StepKind
+from treatments.models.side_effects import (
+    SERIOUSNESS_FIELDS,
+    Causality,
+    Grade,
+    Outcome,
+    SideEffectReport,
+    Term,
+)
+from treatments.models.treatments import (
+    ROUND_OPENERS,
+    ROUTES_NEEDING_SITE,
+    Administration,
+    CoursePosition,
+    Route,
+    Treatment,
+    TreatmentStatus,
+)
 
 __all__ = [
+    "PLANNED_TREATMENT_DECISIONS",
+    "ROUND_OPENERS",
+    "ROUTES_NEEDING_SITE",
+    "SERIOUSNESS_FIELDS",
+    "Administration",
+    "AttemptOutcome",
     "BulkWriteForbidden",
+    "CalendarFeed",
+    "Causality",
     "ClinicalQuerySet",
     "ClinicalRecord",
+    "Contact",
+    "CoursePosition",
+    "Decision",
+    "FollowUp",
+    "FollowUpAttempt",
+    "FollowUpStatus",
+    "FollowUpStep",
+    "Grade",
     "Indication",
+    "Lot",
+    "LotStatus",
+    "Outcome",
     "Patient",
+    "Product",
+    "ProductKind",
+    "ProductSource",
+    "Protocol",
+    "Route",
     "Sex",
+    "SideEffectReport",
     "StaleRecord",
+    "StepKind",
+    "StorageRequirement",
+    "Term",
+    "Treatment",
+    "TreatmentStatus",
 ]

@@ -1,0 +1,195 @@
+"""Side-effect (adverse event) reports, graded by CTCAE v5, and their physician review."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from treatments.models.base import ClinicalQuerySet, ClinicalRecord
+from treatments.models.patients import Patient
+from treatments.models.treatments import Treatment
+
+
+class Term(models.TextChoices):
+    FEVER = "fever", "Fever"
+    HEADACHE = "headache", "Headache"
+    NAUSEA = "nausea", "Nausea"
+    VOMITING = "vomiting", "Vomiting"
+    FLU_LIKE = "flu_like", "Flu-like symptoms"
+    FATIGUE = "fatigue", "Fatigue / low energy"
+    FLARE_UP = "flare_up", "Flare-up of condition"
+    INJECTION_SITE = "injection_site", "Injection-site reaction"
+    OTHER = "other", "Other"
+
+
+class Grade(models.IntegerChoices):
+    MILD = 1, "1 – Mild"
+    MODERATE = 2, "2 – Moderate"
+    SEVERE = 3, "3 – Severe or hospitalization"
+    LIFE_THREATENING = 4, "4 – Life-threatening"
+    DEATH = 5, "5 – Death"
+
+
+class Outcome(models.TextChoices):
+    RECOVERING = "recovering", "Recovering"
+    RESOLVED = "resolved", "Resolved"
+    RESOLVED_WITH_SEQUELAE = "resolved_sequelae", "Resolved with sequelae"
+    NOT_RESOLVED = "not_resolved", "Not resolved"
+    FATAL = "fatal", "Fatal"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Causality(models.TextChoices):
+    UNRELATED = "unrelated", "Unrelated"
+    UNLIKELY = "unlikely", "Unlikely"
+    POSSIBLE = "possible", "Possible"
+    PROBABLE = "probable", "Probable"
+    DEFINITE = "definite", "Definite"
+
+
+SERIOUSNESS_FIELDS = (
+    "serious_death",
+    "serious_life_threatening",
+    "serious_hospitalization",
+    "serious_disability",
+    "serious_congenital_anomaly",
+    "serious_other",
+)
+
+
+class SideEffectQuerySet(ClinicalQuerySet):
+    def needing_review(self, today: dt.date | None = None):
+        """Unreviewed reports that a physician must see: serious, grade 3 or more, or lasting longer
+        than expected. Re-evaluated against today's date, so an ongoing fever joins on its own."""
+        today = today or timezone.localdate()
+        serious = Q()
+        for name in SERIOUSNESS_FIELDS:
+            serious |= Q(**{name: True})
+        too_long = Q(resolved_on__isnull=True, expected_resolution_by__lt=today) | Q(
+            resolved_on__gt=F("expected_resolution_by")
+        )
+        return self.active().filter(reviewed_at__isnull=True).filter(serious | Q(grade__gte=3) | too_long)
+
+
+class SideEffectReport(ClinicalRecord):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="side_effects")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="side_effects")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(default=timezone.now)
+    term = models.CharField(max_length=20, choices=Term)
+    term_other = models.CharField("other (describe)", max_length=200, blank=True)
+    onset = models.DateField()
+    resolved_on = models.DateField("resolved on", null=True, blank=True, help_text="Empty while ongoing.")
+    # Onset + the protocol's expected duration - 1 (onset is day 1), fixed when the report is saved.
+    expected_resolution_by = models.DateField(editable=False)
+    grade = models.PositiveSmallIntegerField(
+        "CTCAE grade", choices=Grade, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    serious_death = models.BooleanField("results in death", default=False)
+    serious_life_threatening = models.BooleanField("life-threatening", default=False)
+    serious_hospitalization = models.BooleanField("requires or prolongs hospitalization", default=False)
+    serious_disability = models.BooleanField("persistent disability or incapacity", default=False)
+    serious_congenital_anomaly = models.BooleanField("congenital anomaly / birth defect", default=False)
+    serious_other = models.BooleanField("other important medical event", default=False)
+    outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.UNKNOWN)
+    causality = models.CharField(max_length=20, choices=Causality, default=Causality.POSSIBLE)
+    action_taken = models.TextField("action taken", blank=True)
+    narrative = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    review_assessment = models.TextField("physician's assessment", blank=True, editable=False)
+    review_action = models.TextField("action decided", blank=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = SideEffectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-onset", "-id"]
+        verbose_name = "side-effect report"
+        verbose_name_plural = "side-effect reports"
+        permissions = [("review_sideeffectreport", "Can review side-effect reports")]
+        constraints = ClinicalRecord.Meta.constraints + [
+            models.CheckConstraint(condition=Q(grade__gte=1, grade__lte=5), name="sideeffect_grade_range"),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("onset")),
+                name="sideeffect_resolution_after_onset",
+            ),
+            # CTCAE grade 5 is death: the outcome is fatal and the event serious.
+            models.CheckConstraint(
+                condition=~Q(grade=5) | Q(outcome="fatal", serious_death=True), name="sideeffect_grade5_fatal"
+            ),
+            models.CheckConstraint(
+                condition=~Q(term="other") | ~Q(term_other=""), name="sideeffect_other_described"
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True) | Q(reviewed_by__isnull=False),
+                name="sideeffect_review_has_reviewer",
+            ),
+        ]
+        indexes = [
+            # The review queue filters unreviewed reports; figures count by onset period.
+            models.Index(fields=["reviewed_at", "onset"], name="sideeffect_review_idx"),
+            models.Index(fields=["patient", "-onset"], name="sideeffect_patient_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.term_label} (grade {self.grade}) from {self.onset:%Y-%m-%d}"
+
+    @property
+    def term_label(self) -> str:
+        return self.term_other if self.term == Term.OTHER else self.get_term_display()
+
+    @property
+    def is_serious(self) -> bool:
+        return any(getattr(self, name) for name in SERIOUSNESS_FIELDS)
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.resolved_on is None
+
+    def duration_days(self, today: dt.date | None = None) -> int:
+        """Days affected, counting the onset day as day 1."""
+        end = self.resolved_on or today or timezone.localdate()
+        return (end - self.onset).days + 1
+
+    def needs_review(self, today: dt.date | None = None) -> bool:
+        if self.reviewed_at is not None or self.is_voided:
+            return False
+        today = today or timezone.localdate()
+        too_long = (self.resolved_on is None and self.expected_resolution_by < today) or (
+            self.resolved_on is not None and self.resolved_on > self.expected_resolution_by
+        )
+        return self.is_serious or self.grade >= 3 or too_long
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.onset and self.onset > today:
+            errors["onset"] = "The onset cannot be in the future."
+        if self.resolved_on and self.resolved_on > today:
+            errors["resolved_on"] = "The resolution date cannot be in the future."
+        if self.onset and self.resolved_on and self.resolved_on < self.onset:
+            errors["resolved_on"] = "The resolution date must be on or after the onset."
+        if self.onset and self.treatment_id and self.onset < self.treatment.treatment_date:
+            day = self.treatment.treatment_date
+            errors["onset"] = f"The onset must be on or after the treatment date ({day:%Y-%m-%d})."
+        if self.term == Term.OTHER and not (self.term_other or "").strip():
+            errors["term_other"] = "Describe the side effect when the term is “Other”."
+        if self.grade == Grade.DEATH and (self.outcome != Outcome.FATAL or not self.serious_death):
+            errors["grade"] = "Grade 5 means death: set the outcome to fatal and tick “results in death”."
+        if self.treatment_id and self.patient_id and self.treatment.patient_id != self.patient_id:
+            errors["treatment"] = "The treatment belongs to another patient."
+        if errors:
+            raise ValidationError(errors)
