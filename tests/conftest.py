@@ -110,3 +110,21 @@ def make_patient(db, physician):
 @pytest.fixture
 def patient(make_patient):
     return make_patient(given_name="Ada", family_name="Lovelace", mrn="MRN-ADA")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser; no background traffic on a closed network."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
+    }
