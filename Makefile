@@ -8,7 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PATIENTS ?= 60
 
-.PHONY: run test setup venv assets migrate demo lint check-deploy clean
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+.PHONY: run test setup venv assets system-deps migrate demo lint check-deploy clean
 
 # Pick the first interpreter that really runs and is >= 3.12 (pyenv shims may exist but fail).
 $(PY):
@@ -29,6 +31,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Debian packages the tests need: Chromium for the browser tests, Pango for PDF rendering.
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "Missing Debian packages: $$missing (sudo apt-get install $$missing)" >&2; exit 1; fi; \
+	fi
+
 venv: $(VENV)/.installed
 assets: node_modules/.installed
 setup: venv assets
@@ -47,7 +58,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint
+test: setup system-deps lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
