@@ -14,5 +14,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("treatments.urls")),
+    path("faq/", include("faq.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,5 +26,9 @@ def seed_users(stdout=None) -> dict[str, User]:
             user.set_password(DEMO_PASSWORD)
             user.save()
         user.groups.add(Group.objects.get(name=role))
+        if role == CLINIC_ADMIN and not user.is_staff:
+            # The Django admin, where clinic admins edit lots, the protocol and the FAQ, admits staff only.
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
         users[username] = user
     return users

@@ -1,0 +1,127 @@
+"""Loading parsed FAQ entries into the database, for the import_faq command and the data migration.
+
+The model classes are passed in, so that the data migration can use its historical models. A new question
+gets its category, order and first link tags here; from then on those belong to the clinic admins, and
+a later import only updates the answer text.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from faq.links import AFTERCARE, CHECK_IN, THREE_MONTH
+from faq.parsing import ParsedEntry
+from faq.text import normalise_tags, unique_slug
+
+ABOUT = "About the therapy"
+PROCEDURE = "Procedure and aftercare"
+SAFETY = "Safety"
+FOLLOW_UP = "Follow-up and repeat rounds"
+CONDITIONS = "Conditions"
+GENERAL = "General"
+CATEGORY_ORDER = {ABOUT: 1, PROCEDURE: 2, SAFETY: 3, FOLLOW_UP: 4, CONDITIONS: 5, GENERAL: 99}
+
+# Words in a new question (lower-cased) that place it; the first matching rule wins, anything else goes
+# to GENERAL. Conditions come first because their questions also say "benefit".
+CATEGORY_RULES = [
+    (CONDITIONS, ("chronic inflammation", "autoimmune", "chronic infection", "neurodegenerative")),
+    (SAFETY, ("screened", "safer", "cancer", "teratoma")),
+    (FOLLOW_UP, ("timeline", "see the benefits", "multiple rounds", "follow-up appointment", "second round")),
+    (PROCEDURE, ("therapy performed", "after the procedure")),
+    (ABOUT, ("what are exosomes", "how do they work", "type of exosomes", "what lab", "stored")),
+]
+# A new question's first link tags: every matching rule adds its tags.
+TAG_RULES = [
+    (("side effects", "resume physical activity"), (AFTERCARE, CHECK_IN)),
+    (
+        ("timeline", "see the benefits", "multiple rounds", "follow-up appointment", "second round"),
+        (THREE_MONTH,),
+    ),
+]
+
+
+def category_for(question: str) -> str:
+    lowered = question.lower()
+    for name, keywords in CATEGORY_RULES:
+        if any(keyword in lowered for keyword in keywords):
+            return name
+    return GENERAL
+
+
+def tags_for(question: str) -> str:
+    lowered = question.lower()
+    tags = [
+        tag for keywords, rule_tags in TAG_RULES if any(k in lowered for k in keywords) for tag in rule_tags
+    ]
+    return normalise_tags(",".join(tags))
+
+
+@dataclass
+class ImportResult:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    categories_created: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+
+
+def load_entries(
+    parsed: list[ParsedEntry],
+    *,
+    Category,
+    Entry,
+    update_answers: bool,
+    reason: str,  # noqa: N803 (model classes)
+) -> ImportResult:
+    """Create an entry for each new question; update the answer of a known one if ``update_answers``.
+
+    Questions are matched by their exact (whitespace-normalised) text. Run inside a transaction.
+    """
+    result = ImportResult()
+    known = {
+        entry.question: entry for entry in Entry.objects.filter(question__in=[p.question for p in parsed])
+    }
+    categories = {category.name: category for category in Category.objects.all()}
+    for position, item in enumerate(parsed, start=1):
+        entry = known.get(item.question)
+        if entry is None:
+            name = category_for(item.question)
+            if name not in categories:
+                categories[name] = Category.objects.create(name=name, order=CATEGORY_ORDER[name])
+                result.categories_created.append(categories[name])
+            entry = Entry(
+                question=item.question,
+                slug=unique_slug(item.question, lambda slug: Entry.objects.filter(slug=slug).exists()),
+                answer=item.answer,
+                category=categories[name],
+                order=position,
+                published=True,
+                tags=tags_for(item.question),
+            )
+            entry._change_reason = reason
+            entry.save()
+            result.created.append(entry)
+        elif update_answers and entry.answer != item.answer:
+            entry.answer = item.answer
+            entry.last_edited_by = None
+            entry._change_reason = reason
+            entry.save()
+            result.updated.append(entry)
+        else:
+            result.unchanged.append(entry)
+    return result
+
+
+def record_creation(history_model, obj, reason: str) -> None:
+    """Write the "created" history row that simple-history would write, for objects saved through a
+    migration's historical models (simple-history's signals only watch the real models)."""
+    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    history_model.objects.create(
+        **values,
+        history_date=timezone.now(),
+        history_type="+",
+        history_change_reason=reason,
+        history_user=None,
+    )
