@@ -224,3 +224,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# The clinic's contact details, printed on patient documents (the aftercare sheet).
+CLINIC_NAME = os.environ.get("CLINIC_NAME", "Exosome clinic").strip()
+CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "").strip()
+EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "112").strip()

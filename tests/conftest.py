@@ -194,3 +194,8 @@ def make_treatment(db, physician, lot):
         return treatment
 
     return factory
+
+
+@pytest.fixture
+def other_physician(db):
+    return make_user("physician2", PHYSICIAN, first_name="Jonas", last_name="Weber")

@@ -36,7 +36,7 @@ def lot_problems(lot: Lot) -> dict[str, str]:
                 f"The concentration cannot change: {figures['count']} administrations were measured "
                 f"at {format_amount(stored['concentration'])} billion per ml."
             )
-        if lot.product_id != stored["product_id"]:
+        if lot.product_id and lot.product_id != stored["product_id"]:
             errors["product"] = "The product cannot change once the lot has been administered."
     if lot.quantity_received_ml is not None and lot.quantity_received_ml < used:
         errors["quantity_received_ml"] = (
