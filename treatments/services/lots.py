@@ -55,14 +55,14 @@ def lot_save(*, lot: Lot, user, expected_version=None, reason: str = "") -> Lot:
         lot.created_by = user
     else:
         lot.check_version(expected_version)
-    lot.full_clean()
-    errors = lot_problems(lot)
-    if errors:
-        raise ValidationError(errors)
     if lot.status == LotStatus.RECALLED and lot.recalled_at is None:
         lot.recalled_at = timezone.now()
         lot.recalled_by = user
         reason = reason or f"Recalled: {lot.recall_reason}"
+    lot.full_clean()
+    errors = lot_problems(lot)
+    if errors:
+        raise ValidationError(errors)
     attribute(lot, user=user, reason=reason or ("Received" if creating else "Edited"))
     lot.save()
     return lot
