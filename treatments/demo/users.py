@@ -24,7 +24,9 @@ def seed_users(stdout=None) -> dict[str, User]:
         )
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.save()
+        # Clinic admins work in the Django admin (products, lots, protocol), which needs staff status.
+        user.is_staff = role == CLINIC_ADMIN
+        user.save()
         user.groups.add(Group.objects.get(name=role))
         users[username] = user
     return users
