@@ -229,3 +229,5 @@ LOGGING = {
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Exosome clinic").strip()
 CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "").strip()
 EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "112").strip()
+# WeasyPrint reports every rendering step at INFO; only its warnings belong in the application log.
+LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}

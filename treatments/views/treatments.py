@@ -87,6 +87,9 @@ class TreatmentFormView(RolePermissionMixin, View):
             prefix="administrations",
             form_kwargs={"lot_choices": choices, "default_lot": choices[1][0] if len(choices) > 1 else None},
         )
+        if data is None and not treatment.pk:
+            # Time, indication and course are filled in: the first thing to choose is the route.
+            formset.forms[0].fields["route"].widget.attrs["autofocus"] = True
         return form, formset, lot_data
 
     def render_page(self, form, formset, lot_data):
