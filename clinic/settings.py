@@ -224,3 +224,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# The clinic's contact details, printed on patient documents (the aftercare sheet).
+CLINIC_NAME = os.environ.get("CLINIC_NAME", "Exosome clinic").strip()
+CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "").strip()
+EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "112").strip()
+# WeasyPrint reports every rendering step at INFO; only its warnings belong in the application log.
+LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}

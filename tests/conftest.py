@@ -128,3 +128,92 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+# Treatment recording: products, lots and treatments made through the services.
+
+
+@pytest.fixture
+def product(db, clinic_admin):
+    from treatments.models import Product
+
+    return Product.objects.create(
+        name="Placental MSC exosomes", manufacturer="Kimera Laboratories", created_by=clinic_admin
+    )
+
+
+@pytest.fixture
+def make_lot(db, product, clinic_admin):
+    from decimal import Decimal
+
+    from treatments.models import Lot
+
+    counter = {"n": 0}
+
+    def factory(**fields) -> Lot:
+        counter["n"] += 1
+        values = {
+            "product": product,
+            "lot_number": f"L-{counter['n']:03d}",
+            "received_on": dt.date(2025, 1, 1),
+            "expires_on": dt.date(2030, 1, 1),
+            "concentration": Decimal("1"),
+            "quantity_received_ml": Decimal("100"),
+            "status": "released",
+            "created_by": clinic_admin,
+        }
+        values.update(fields)
+        if values["status"] == "recalled":
+            from django.utils import timezone
+
+            values.setdefault("recall_reason", "Sterility test failed")
+            values.setdefault("recalled_at", timezone.now())
+        return Lot.objects.create(**values)
+
+    return factory
+
+
+@pytest.fixture
+def lot(make_lot):
+    return make_lot(lot_number="KL-2601")
+
+
+@pytest.fixture
+def make_treatment(db, physician, lot):
+    """A treatment drafted (and, with ``sign=True``, signed) through the services."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from treatments.models import Administration, Indication, Treatment
+    from treatments.services.signing import treatment_sign_reauthenticated
+    from treatments.services.treatments import treatment_save
+
+    def factory(patient, *, doses=("5",), sign=False, when=None, user=None, lot=lot, **fields):
+        values = {
+            "patient": patient,
+            "physician": physician,
+            "performed_at": when or timezone.now() - dt.timedelta(hours=1),
+            "indication": Indication.objects.first(),
+            "consent_confirmed": True,
+            "anti_inflammatories_paused": True,
+            "product_thawed_inspected": True,
+        }
+        values.update(fields)
+        treatment = Treatment(**values)
+        administrations = [
+            Administration(route="iv_drip", lot=lot, dose_billion=Decimal(dose)) for dose in doses
+        ]
+        treatment = treatment_save(
+            treatment=treatment, user=user or physician, administrations=administrations
+        )
+        if sign:
+            treatment = treatment_sign_reauthenticated(treatment=treatment, user=physician)
+        return treatment
+
+    return factory
+
+
+@pytest.fixture
+def other_physician(db):
+    return make_user("physician2", PHYSICIAN, first_name="Jonas", last_name="Weber")

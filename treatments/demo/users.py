@@ -24,7 +24,9 @@ def seed_users(stdout=None) -> dict[str, User]:
         )
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.save()
+        # Clinic admins work in the Django admin (products, lots, protocol), which needs staff status.
+        user.is_staff = role == CLINIC_ADMIN
+        user.save()
         user.groups.add(Group.objects.get(name=role))
         if role == CLINIC_ADMIN and not user.is_staff:
             # The Django admin, where clinic admins edit lots, the protocol and the FAQ, admits staff only.

@@ -34,6 +34,32 @@ class TreatmentStatus(models.TextChoices):
     VOIDED = "voided", "Voided"
 
 
+# Status changes a treatment may make; anything else (e.g. signed back to draft) is refused.
+ALLOWED_TRANSITIONS = {
+    TreatmentStatus.DRAFT: {TreatmentStatus.DRAFT, TreatmentStatus.SIGNED, TreatmentStatus.VOIDED},
+    TreatmentStatus.SIGNED: {TreatmentStatus.SIGNED, TreatmentStatus.AMENDED, TreatmentStatus.VOIDED},
+    TreatmentStatus.AMENDED: {TreatmentStatus.AMENDED},
+    TreatmentStatus.VOIDED: {TreatmentStatus.VOIDED},
+}
+# Fields that may still change once a treatment is no longer a draft: its life-cycle (signing,
+# superseding, voiding) and the round number, which is derived from the patient's whole history.
+LIFECYCLE_FIELDS = {
+    "status",
+    "signed_at",
+    "signed_by",
+    "voided_at",
+    "voided_by",
+    "void_reason",
+    "round_number",
+    "version",
+    "updated_at",
+}
+
+
+class ReadOnlyTreatment(ValidationError):
+    """A signed, superseded or voided treatment was about to be changed in place."""
+
+
 class TreatmentQuerySet(ClinicalQuerySet):
     def current(self):
         """Treatments that count: drafts and signed ones (not voided, not superseded)."""
@@ -151,6 +177,37 @@ class Treatment(ClinicalRecord):
         if self.performed_at and self.performed_at > timezone.now() + timezone.timedelta(minutes=5):
             raise ValidationError({"performed_at": "The treatment date and time cannot be in the future."})
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self._refuse_change_of_a_closed_record()
+        super().save(*args, **kwargs)
+
+    def _refuse_change_of_a_closed_record(self):
+        """The last line of defence behind the services: compare with the stored row, so that no
+        code path (admin, shell, a future view) can edit a signed treatment in place."""
+        fields = [f for f in self._meta.concrete_fields if not f.primary_key]
+        stored = type(self)._base_manager.filter(pk=self.pk).values(*[f.attname for f in fields]).first()
+        if stored is None:
+            return
+        old_status = stored["status"]
+        if self.status not in ALLOWED_TRANSITIONS[old_status]:
+            raise ReadOnlyTreatment(
+                f"A {TreatmentStatus(old_status).label.lower()} treatment cannot become "
+                f"{TreatmentStatus(self.status).label.lower()}."
+            )
+        if old_status == TreatmentStatus.DRAFT:
+            return
+        changed = [
+            f.name
+            for f in fields
+            if f.name not in LIFECYCLE_FIELDS and getattr(self, f.attname) != stored[f.attname]
+        ]
+        if changed:
+            raise ReadOnlyTreatment(
+                f"This treatment is {TreatmentStatus(old_status).label.lower()} and read-only "
+                f"({', '.join(changed)} would change). Changes need an amendment with a reason."
+            )
+
 
 class Route(models.TextChoices):
     TOPICAL = "topical", "Topical"
@@ -164,6 +221,22 @@ class Route(models.TextChoices):
 
 # Routes where the site must be named ("left knee", "L4-L5").
 ROUTES_NEEDING_SITE = (Route.LOCAL_INJECTION, Route.INTRADISCAL)
+
+
+class AdministrationQuerySet(ClinicalQuerySet):
+    def current(self):
+        """Administrations that happened as recorded: active, in a draft or signed treatment (the
+        same set the stock ledger counts and a recall lists)."""
+        return self.active().filter(treatment__status__in=[TreatmentStatus.DRAFT, TreatmentStatus.SIGNED])
+
+    def from_lot(self, lot):
+        """A recall's answer: who received this lot, when, and how much, oldest first."""
+        return (
+            self.current()
+            .filter(lot=lot)
+            .select_related("treatment__patient")
+            .order_by("treatment__performed_at", "id")
+        )
 
 
 class Administration(ClinicalRecord):
@@ -184,6 +257,7 @@ class Administration(ClinicalRecord):
     order = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()
+    objects = AdministrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["treatment", "order", "id"]
@@ -221,3 +295,14 @@ class Administration(ClinicalRecord):
             errors["dose_billion"] = "The dose must be more than 0 billion."
         if errors:
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # Administrations belong to their treatment's draft: once it is signed (or superseded, or
+        # voided) none is added, changed or removed. Checked against the stored treatment row.
+        status = Treatment._base_manager.filter(pk=self.treatment_id).values_list("status", flat=True).first()
+        if status is not None and status != TreatmentStatus.DRAFT:
+            raise ReadOnlyTreatment(
+                f"The treatment is {TreatmentStatus(status).label.lower()}: its administrations are "
+                "read-only. Changes need an amendment with a reason."
+            )
+        super().save(*args, **kwargs)

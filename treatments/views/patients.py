@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from clinic.mixins import RolePermissionMixin, ServiceFormMixin
@@ -11,8 +12,9 @@ from clinic.models import AccessEvent
 from treatments.forms.common import VoidForm
 from treatments.forms.patients import PatientForm
 from treatments.history import history_rows
-from treatments.models import Patient
+from treatments.models import FollowUp, Patient
 from treatments.services.patients import patient_save, patient_void
+from treatments.timeline import course_summary, patient_timeline, patient_treatments
 
 SEARCH_SESSION_KEY = "patient_search"
 SORTS = {
@@ -123,6 +125,11 @@ class PatientDetailView(RolePermissionMixin, DetailView):
         context["can_see_history"] = self.request.user.has_perm("treatments.view_history")
         if context["can_see_history"]:
             context["history"] = history_rows(patient)
+        treatments = patient_treatments(patient)
+        context["timeline"] = patient_timeline(patient, treatments)
+        context["course"] = course_summary(treatments)
+        context["today"] = timezone.localdate()
+        context["next_followup"] = FollowUp.objects.open().filter(patient=patient).order_by("due_on").first()
         return context
 
 

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from treatments.demo.lots import seed_lots
 from treatments.demo.patients import seed_patients
+from treatments.demo.treatments import demo_treatments_exist, seed_treatments
 from treatments.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 
 
@@ -32,16 +34,27 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo patients: {created} created, {patients - created} already there.")
         )
+        if demo_treatments_exist():
+            self.stdout.write("Demo treatments: already there.")
+        else:
+            with transaction.atomic():
+                lots = seed_lots(user=users["admin.clinic"], patients=patients)
+                treatments = seed_treatments(users=users, lots=lots, progress=self.treatment_progress)
+            self.stdout.write("")
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo treatments: {treatments} recorded, with {len(lots)} lots.")
+            )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<15} {role:<13} {first} {last}")
 
-    def progress(self, done: int, total: int):
+    def treatment_progress(self, done: int, total: int):
+        self.progress(done, total, label="Treatments")
+
+    def progress(self, done: int, total: int, label: str = "Patients"):
         if total and (self.stdout.isatty() if hasattr(self.stdout, "isatty") else sys.stdout.isatty()):
             width = 30
             filled = int(width * done / total)
-            self.stdout.write(
-                f"\rPatients [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=""
-            )
+            self.stdout.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
         elif total:
-            self.stdout.write(f"Patients {done}/{total}")
+            self.stdout.write(f"{label} {done}/{total}")

@@ -1,0 +1,201 @@
+"""Recording a treatment: the form's defaults, its administrations and the rules it reports."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from treatments.models import Administration, Indication, Treatment
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(lot, *, administrations=None, **overrides):
+    rows = administrations or [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "5"}]
+    data = {
+        "performed_at": (timezone.localtime() - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
+        "indication": Indication.objects.get(code="autoimmune").pk,
+        "course_position": "initial",
+        "consent_confirmed": "on",
+        "anti_inflammatories_paused": "on",
+        "product_thawed_inspected": "on",
+        "notes": "",
+        "administrations-TOTAL_FORMS": str(len(rows)),
+        "administrations-INITIAL_FORMS": "0",
+        "administrations-MIN_NUM_FORMS": "0",
+        "administrations-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        values = {"site": "", "whole_dose_given": "on", "not_given_reason": ""}
+        values.update(row)
+        for key, value in values.items():
+            if value is not None:
+                data[f"administrations-{index}-{key}"] = value
+    data.update(overrides)
+    return data
+
+
+def test_the_form_starts_with_sensible_defaults(physician_client, make_patient, lot):
+    patient = make_patient(indications=["joint-musculoskeletal", "autoimmune"])
+    response = physician_client.get(reverse("treatment_create", args=[patient.pk]))
+    form = response.context["form"]
+    assert "physician" not in form.fields
+    assert form.initial["indication"] == Indication.objects.get(code="joint-musculoskeletal")
+    assert form.initial["course_position"] == "initial"
+    body = response.content.decode()
+    assert "Placental MSC exosomes lot KL-2601 — exp 2030-01-01 — 100 ml left (1 bn/ml)" in body
+    assert 'id="lot-data"' in body and 'id="administration-template"' in body
+    assert response.context["formset"].forms[0].initial["lot"] == lot.pk
+
+
+def test_the_course_defaults_to_booster_after_a_treatment(physician_client, make_treatment, patient):
+    make_treatment(patient, sign=True)
+    response = physician_client.get(reverse("treatment_create", args=[patient.pk]))
+    assert response.context["form"].initial["course_position"] == "booster"
+
+
+def test_a_physician_records_a_draft_and_posted_control_fields_are_ignored(
+    physician_client, physician, patient, lot, other_physician
+):
+    data = form_data(
+        lot,
+        physician=other_physician.pk,
+        status="signed",
+        signed_at="2026-01-01T10:00",
+        created_by=other_physician.pk,
+        **{"administrations-0-volume_ml": "99"},
+    )
+    response = physician_client.post(reverse("treatment_create", args=[patient.pk]), data)
+    treatment = Treatment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("treatment_detail", args=[treatment.pk])
+    assert (treatment.status, treatment.physician, treatment.created_by) == ("draft", physician, physician)
+    assert treatment.signed_at is None
+    administration = treatment.administrations.get()
+    assert (administration.dose_billion, administration.volume_ml) == (Decimal("5"), Decimal("5.000"))
+    assert lot.current_stock_ml() == Decimal("95")
+
+
+def test_staff_must_choose_a_physician(staff_client, staff, patient, lot, physician):
+    url = reverse("treatment_create", args=[patient.pk])
+    response = staff_client.post(url, form_data(lot))
+    assert "This field is required." in response.content.decode()
+    assert not Treatment.objects.exists()
+    staff_client.post(url, form_data(lot, physician=staff.pk))
+    assert not Treatment.objects.exists()
+    staff_client.post(url, form_data(lot, physician=physician.pk))
+    treatment = Treatment.objects.get()
+    assert (treatment.physician, treatment.created_by) == (physician, staff)
+
+
+@pytest.mark.parametrize(
+    ("doses", "message"),
+    [
+        (["0"], "The dose must be more than 0 billion."),
+        (["15.01"], "15.01 billion is above the maximum of 15 billion per treatment."),
+        (["8", "8"], "16 billion is above the maximum of 15 billion per treatment."),
+    ],
+)
+def test_the_form_reports_dose_errors(physician_client, patient, lot, doses, message):
+    rows = [{"route": "iv_drip", "lot": lot.pk, "dose_billion": dose} for dose in doses]
+    response = physician_client.post(
+        reverse("treatment_create", args=[patient.pk]), form_data(lot, administrations=rows)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Treatment.objects.exists()
+
+
+def test_the_form_explains_why_a_lot_cannot_be_used(physician_client, patient, make_lot):
+    expired = make_lot(lot_number="OLD-1", expires_on=dt.date(2025, 12, 1))
+    response = physician_client.post(
+        reverse("treatment_create", args=[patient.pk]),
+        form_data(expired, administrations=[{"route": "iv_drip", "lot": expired.pk, "dose_billion": "2"}]),
+    )
+    assert "Lot OLD-1 expired on 2025-12-01. It cannot be administered." in response.content.decode()
+    assert "OLD-1" not in response.context["formset"].forms[0]["lot"].as_widget().split("<option")[1]
+
+
+def test_a_local_injection_needs_a_site(physician_client, patient, lot):
+    rows = [{"route": "local_injection", "lot": lot.pk, "dose_billion": "2"}]
+    response = physician_client.post(
+        reverse("treatment_create", args=[patient.pk]), form_data(lot, administrations=rows)
+    )
+    assert "Name the site for a local injection" in response.content.decode()
+    rows[0]["site"] = "left knee"
+    physician_client.post(
+        reverse("treatment_create", args=[patient.pk]), form_data(lot, administrations=rows)
+    )
+    assert Administration.objects.get().site == "left knee"
+
+
+def test_save_and_sign_goes_to_the_signature(physician_client, patient, lot):
+    response = physician_client.post(
+        reverse("treatment_create", args=[patient.pk]), form_data(lot, then_sign="1")
+    )
+    assert response["Location"] == reverse("treatment_sign", args=[Treatment.objects.get().pk])
+
+
+def edit_data(treatment, lot, rows, **overrides):
+    existing = list(treatment.administrations.active().order_by("order"))
+    data = form_data(lot, administrations=rows, version=treatment.version, **overrides)
+    data["administrations-INITIAL_FORMS"] = str(len(existing))
+    for index, administration in enumerate(existing):
+        data[f"administrations-{index}-id"] = administration.pk
+        data[f"administrations-{index}-treatment"] = treatment.pk
+    return data
+
+
+def test_editing_a_draft_changes_and_removes_administrations(physician_client, make_treatment, patient, lot):
+    treatment = make_treatment(patient, doses=["4", "6"])
+    rows = [
+        {"route": "iv_drip", "lot": lot.pk, "dose_billion": "5"},
+        {"route": "iv_drip", "lot": lot.pk, "dose_billion": "6", "DELETE": "on"},
+    ]
+    response = physician_client.post(
+        reverse("treatment_update", args=[treatment.pk]), edit_data(treatment, lot, rows)
+    )
+    assert response.status_code == 302
+    active = list(treatment.administrations.active())
+    assert [a.dose_billion for a in active] == [Decimal("5")]
+    removed = treatment.administrations.voided().get()
+    assert removed.void_reason == "Removed from draft"
+    assert lot.current_stock_ml() == Decimal("95")
+
+
+def test_a_stale_draft_form_gets_a_conflict(physician_client, make_treatment, patient, lot):
+    treatment = make_treatment(patient)
+    stale = edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "3"}])
+    physician_client.post(
+        reverse("treatment_update", args=[treatment.pk]),
+        edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "2"}]),
+    )
+    response = physician_client.post(reverse("treatment_update", args=[treatment.pk]), stale)
+    assert "changed by someone else" in response.content.decode()
+    assert treatment.administrations.active().get().dose_billion == Decimal("2")
+
+
+def test_a_signed_treatment_cannot_be_edited(physician_client, make_treatment, patient, lot):
+    treatment = make_treatment(patient, sign=True)
+    url = reverse("treatment_update", args=[treatment.pk])
+    response = physician_client.get(url)
+    assert response["Location"] == treatment.get_absolute_url()
+    response = physician_client.post(
+        url,
+        edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "1"}]),
+        follow=True,
+    )
+    assert "signed and read-only" in response.content.decode()
+    assert treatment.administrations.get().dose_billion == Decimal("5")
+
+
+def test_no_treatment_for_a_voided_patient(physician_client, make_patient, lot):
+    patient = make_patient(voided_at=timezone.now(), void_reason="Duplicate")
+    assert physician_client.get(reverse("treatment_create", args=[patient.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(("role", "expected"), [("physician", 200), ("staff", 200), ("clinic_admin", 403)])
+def test_who_may_record_treatments(role_clients, patient, lot, role, expected):
+    assert role_clients[role].get(reverse("treatment_create", args=[patient.pk])).status_code == expected

@@ -1,0 +1,234 @@
+"""Demo treatments over the last ~14 months, recorded and signed through the treatment services, so
+every dose, lot, stock and signing rule holds; plus a recall, a depleted lot, an amendment, a void
+and a couple of open drafts."""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.utils import timezone
+
+from treatments.models import (
+    Administration,
+    Contact,
+    FollowUp,
+    FollowUpStatus,
+    Indication,
+    Lot,
+    LotStatus,
+    Patient,
+    Treatment,
+    TreatmentStatus,
+)
+from treatments.services.audit import attribute
+from treatments.services.lots import lot_recall, lot_save
+from treatments.services.signing import treatment_amend, treatment_sign_reauthenticated, treatment_void
+from treatments.services.treatments import treatment_save
+
+ROUTES = [
+    ("iv_drip", ""),
+    ("iv_drip", ""),
+    ("local_injection", "left knee"),
+    ("local_injection", "right knee"),
+    ("local_injection", "right shoulder"),
+    ("iv_injection", ""),
+    ("intranasal", ""),
+    ("intradiscal", "L4-L5"),
+    ("topical", "face"),
+]
+
+
+def demo_treatments_exist() -> bool:
+    return Treatment.objects.filter(patient__mrn__startswith="DEMO-").exists()
+
+
+class DemoClinic:
+    def __init__(self, *, lots: dict, physicians: list, staff, rng: random.Random):
+        self.lots = lots
+        self.physicians = physicians
+        self.staff = staff
+        self.rng = rng
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+
+    def moment(self, day: dt.date) -> dt.datetime:
+        at = timezone.make_aware(
+            dt.datetime.combine(day, dt.time(self.rng.randint(8, 17), self.rng.choice([0, 15, 30, 45])))
+        )
+        return min(at, self.now - dt.timedelta(hours=1))
+
+    def lot_for(self, day: dt.date) -> Lot:
+        """The lot a clinic would have used that day: first expiry first, among lots it held then."""
+        choices = [
+            self.lots[role]
+            for role in ("expired", "recent", "main")
+            if self.lots[role].received_on <= day <= self.lots[role].expires_on
+        ]
+        recall, individualized = self.lots["to_recall"], self.lots["individualized"]
+        roll = self.rng.random()
+        if recall.received_on <= day <= self.today - dt.timedelta(days=60) and roll < 0.12:
+            return recall
+        if individualized.received_on <= day and roll > 0.92:
+            return individualized
+        return min(choices, key=lambda lot: lot.expires_on)
+
+    def administrations(self, day: dt.date, *, lot=None, doses=None) -> list[Administration]:
+        if doses is None:
+            total = Decimal(self.rng.choice(["5", "6", "8", "10", "10", "12", "15"]))
+            doses = [total - Decimal("3"), Decimal("3")] if self.rng.random() < 0.2 else [total]
+        result = []
+        for dose in doses:
+            route, site = self.rng.choice(ROUTES)
+            result.append(
+                Administration(route=route, site=site, lot=lot or self.lot_for(day), dose_billion=dose)
+            )
+        return result
+
+    def record(self, patient, day, *, course, physician=None, lot=None, doses=None, **fields) -> Treatment:
+        physician = physician or self.rng.choice(self.physicians)
+        treatment = Treatment(
+            patient=patient,
+            performed_at=self.moment(day),
+            physician=physician,
+            indication=patient.first_indication,
+            course_position=course,
+            consent_confirmed=True,
+            anti_inflammatories_paused=True,
+            product_thawed_inspected=True,
+            focused_ultrasound=self.rng.random() < 0.15,
+            regional_hyperthermia=self.rng.random() < 0.1,
+            baseline_pain=self.rng.randint(2, 8),
+            baseline_energy=self.rng.randint(2, 7),
+            **fields,
+        )
+        treatment = treatment_save(
+            treatment=treatment,
+            user=physician,
+            administrations=self.administrations(day, lot=lot, doses=doses),
+        )
+        return treatment_sign_reauthenticated(treatment=treatment, user=physician)
+
+    def course(self, patient) -> list[Treatment]:
+        """An initial treatment, and for some patients a booster or a second round later on."""
+        earliest = max(patient.consent_on_file, self.today - dt.timedelta(days=420))
+        span = (self.today - dt.timedelta(days=1) - earliest).days
+        if span < 0:
+            return []
+        first = earliest + dt.timedelta(days=self.rng.randint(0, span))
+        treatments = [self.record(patient, first, course="initial")]
+        later = first + dt.timedelta(days=self.rng.randint(100, 130))
+        if later < self.today and self.rng.random() < 0.6:
+            course = "second_round" if self.rng.random() < 0.3 else "booster"
+            treatments.append(self.record(patient, later, course=course))
+        return treatments
+
+
+def complete_past_followups(*, user, rng: random.Random) -> None:
+    """Most follow-ups whose window closed over two weeks ago were done; a few were missed or are
+    still open (overdue), so the worklist has something in every section."""
+    today = timezone.localdate()
+    for followup in (
+        FollowUp.objects.open()
+        .filter(window_end__lt=today - dt.timedelta(days=14), patient__mrn__startswith="DEMO-")
+        .order_by("pk")
+    ):
+        roll = rng.random()
+        if roll < 0.85:
+            followup.status = FollowUpStatus.COMPLETED
+            followup.contact = rng.choice([Contact.CALL, Contact.CALL, Contact.VISIT])
+            followup.completed_at = timezone.make_aware(dt.datetime.combine(followup.due_on, dt.time(11, 0)))
+            followup.completed_by = user
+            followup.pain = rng.randint(0, 6)
+            followup.global_impression = rng.randint(1, 4)
+            followup.energy = rng.randint(4, 9)
+        elif roll < 0.92:
+            followup.status = FollowUpStatus.MISSED
+            followup.status_reason = "No answer after three calls"
+        else:
+            continue
+        attribute(followup, user=user, reason="Demo data")
+        followup.save()
+
+
+def seed_treatments(*, users: dict, lots: dict, progress=None) -> int:
+    """Demo treatments for most demo patients; returns how many treatments were recorded."""
+    if demo_treatments_exist():
+        return 0
+    rng = random.Random(2026)  # noqa: S311 (repeatable demo data, not security)
+    physicians = [users["dr.ross"], users["dr.weber"]]
+    clinic = DemoClinic(lots=lots, physicians=physicians, staff=users["nurse.kim"], rng=rng)
+    patients = list(
+        Patient.objects.active()
+        .filter(mrn__startswith="DEMO-", consent_on_file__isnull=False)
+        .prefetch_related("indications")
+        .order_by("mrn")
+    )
+    fallback = Indication.objects.first()
+    for patient in patients:
+        patient.first_indication = next(iter(patient.indications.all()), fallback)
+    recorded = []
+    for number, patient in enumerate(patients, start=1):
+        if rng.random() < 0.9:
+            recorded += clinic.course(patient)
+        if progress and (number % 50 == 0 or number == len(patients)):
+            progress(number, len(patients))
+    signed = [t for t in recorded if t.status == TreatmentStatus.SIGNED]
+    today = timezone.localdate()
+
+    # Two boosters used up the small lot; the clinic marked it depleted.
+    for patient in patients[:2]:
+        if patient.consent_on_file <= today - dt.timedelta(days=30):
+            clinic.record(
+                patient,
+                today - dt.timedelta(days=rng.randint(20, 30)),
+                course="booster",
+                lot=lots["to_deplete"],
+                doses=[Decimal("10")],
+                physician=physicians[0],
+            )
+    to_deplete = Lot.objects.get(pk=lots["to_deplete"].pk)
+    if to_deplete.current_stock_ml() <= 0:
+        to_deplete.status = LotStatus.DEPLETED
+        lot_save(lot=to_deplete, user=users["admin.clinic"], reason="Demo data: used up")
+
+    recall = Lot.objects.get(pk=lots["to_recall"].pk)
+    if recall.status == LotStatus.RELEASED:
+        lot_recall(
+            lot=recall,
+            user=users["admin.clinic"],
+            reason="Supplier notice: endotoxin result above the release limit for this batch",
+        )
+
+    if len(signed) > 3:
+        amended = signed[1]
+        amendment = treatment_amend(
+            treatment=amended, user=amended.physician, reason="Baseline pain was recorded on the wrong scale"
+        )
+        amendment.baseline_pain = 4
+        treatment_save(
+            treatment=amendment,
+            user=amended.physician,
+            administrations=list(amendment.administrations.active()),
+            reason="Baseline pain corrected",
+        )
+        treatment_sign_reauthenticated(treatment=amendment, user=amended.physician)
+        voided = signed[2]
+        treatment_void(treatment=voided, user=voided.physician, reason="Recorded for the wrong patient")
+
+    # Drafts waiting for their physician's signature, recorded by the nurse this morning.
+    for patient in patients[-2:]:
+        treatment = Treatment(
+            patient=patient,
+            performed_at=timezone.now() - dt.timedelta(hours=2),
+            physician=physicians[1],
+            indication=patient.first_indication,
+            course_position="booster" if patient.treatments.current().exists() else "initial",
+            consent_confirmed=True,
+        )
+        treatment_save(
+            treatment=treatment,
+            user=clinic.staff,
+            administrations=clinic.administrations(today, lot=lots["main"]),
+        )
+    complete_past_followups(user=clinic.staff, rng=rng)
+    return Treatment.objects.filter(patient__mrn__startswith="DEMO-").count()

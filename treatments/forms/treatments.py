@@ -1,0 +1,159 @@
+"""The treatment form with its administrations, and the sign, amend and void forms."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from clinic.roles import PHYSICIAN
+from treatments.dosing import format_amount
+from treatments.forms.common import DateTimeInput, VersionedFormMixin
+from treatments.models import Administration, Lot, Treatment
+
+
+def physician_choices():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=PHYSICIAN, is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class PhysicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class TreatmentForm(VersionedFormMixin, forms.ModelForm):
+    """The visit. A physician records their own treatments (the field is left out, so a posted
+    ``physician`` is ignored); staff drafting for a physician must choose one."""
+
+    class Meta:
+        model = Treatment
+        fields = [
+            "performed_at",
+            "physician",
+            "indication",
+            "course_position",
+            "focused_ultrasound",
+            "regional_hyperthermia",
+            "consent_confirmed",
+            "anti_inflammatories_paused",
+            "product_thawed_inspected",
+            "baseline_pain",
+            "baseline_energy",
+            "notes",
+        ]
+        field_classes = {"physician": PhysicianChoiceField}
+        widgets = {
+            "performed_at": DateTimeInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "baseline_pain": forms.NumberInput(attrs={"min": 0, "max": 10}),
+            "baseline_energy": forms.NumberInput(attrs={"min": 0, "max": 10}),
+        }
+        help_texts = {"performed_at": "When the treatment was given (clinic time)."}
+
+    def __init__(self, *args, physician_field: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_field()
+        if physician_field:
+            self.fields["physician"].queryset = physician_choices()
+            self.fields["physician"].empty_label = "Choose the treating physician"
+        else:
+            del self.fields["physician"]
+
+
+def lot_label(lot) -> str:
+    return (
+        f"{lot.product.name} lot {lot.lot_number} — exp {lot.expires_on:%Y-%m-%d} — "
+        f"{format_amount(lot.stock_on_hand_ml)} ml left ({format_amount(lot.concentration)} bn/ml)"
+    )
+
+
+def lot_options(day, keep_ids=()) -> tuple[list, dict]:
+    """(select choices, data for the page's script) for the lots a treatment on ``day`` may use:
+    released, unexpired, with stock, earliest expiry first; plus any lot a draft already holds, so
+    that the service can say clearly why it may no longer be used."""
+    lots = [
+        lot
+        for lot in Lot.objects.usable_on(day).with_stock().select_related("product")
+        if lot.stock_on_hand_ml > 0
+    ]
+    missing = set(keep_ids) - {lot.pk for lot in lots}
+    if missing:
+        lots += list(Lot.objects.with_stock().select_related("product").filter(pk__in=missing))
+    choices = [("", "Choose a lot")] + [(lot.pk, lot_label(lot)) for lot in lots]
+    data = {
+        str(lot.pk): {"concentration": str(lot.concentration), "left_ml": str(lot.stock_on_hand_ml)}
+        for lot in lots
+    }
+    return choices, data
+
+
+class AdministrationForm(forms.ModelForm):
+    class Meta:
+        model = Administration
+        fields = ["route", "site", "lot", "dose_billion", "whole_dose_given", "not_given_reason"]
+        widgets = {
+            "dose_billion": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+            "not_given_reason": forms.TextInput(),
+            "site": forms.TextInput(attrs={"placeholder": "e.g. left knee, L4-L5"}),
+        }
+        labels = {"dose_billion": "Dose (billion)"}
+
+    def __init__(self, *args, lot_choices=None, default_lot=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any active lot passes the form; the service decides whether it may be used and says why.
+        self.fields["lot"].queryset = Lot.objects.active()
+        if lot_choices is not None:
+            self.fields["lot"].widget.choices = lot_choices
+        if default_lot and not self.instance.pk:
+            self.initial.setdefault("lot", default_lot)
+
+    def clean_dose_billion(self):
+        dose = self.cleaned_data.get("dose_billion")
+        if dose is not None and dose <= 0:
+            raise forms.ValidationError("The dose must be more than 0 billion.")
+        return dose
+
+
+class BaseAdministrationFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Nothing is deleted: a removed administration is voided ("Removed from draft").
+        form.fields["DELETE"].label = "Remove"
+
+
+AdministrationFormSet = inlineformset_factory(
+    Treatment,
+    Administration,
+    form=AdministrationForm,
+    formset=BaseAdministrationFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        help_text="Signing is your electronic signature: type your password again to confirm it is you.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, label="Reason", help_text="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].help_text = help_text
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason.")
+        return reason

@@ -1,0 +1,83 @@
+"""Lot writes: receiving and editing a lot without breaking the stock ledger, and recalling one."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from treatments.dosing import format_amount
+from treatments.models import Administration, Lot, LotStatus
+from treatments.services.audit import attribute
+
+
+def lot_problems(lot: Lot) -> dict[str, str]:
+    """Rules for editing a lot that already holds administrations (beyond ``Lot.clean``), by field.
+
+    Used by the lot form and the admin form to show errors, and again by ``lot_save`` under lock.
+    """
+    if lot._state.adding or lot.pk is None:
+        return {}
+    stored = Lot._base_manager.filter(pk=lot.pk).values("status", "concentration", "product_id").first()
+    if stored is None:
+        return {}
+    errors = {}
+    if stored["status"] == LotStatus.RECALLED and lot.status not in (LotStatus.RECALLED, LotStatus.DESTROYED):
+        errors["status"] = "A recalled lot stays recalled (or is destroyed); it cannot be used again."
+    if stored["status"] != LotStatus.RECALLED and lot.status == LotStatus.RECALLED and not lot.recall_reason:
+        errors["recall_reason"] = "Say why the lot is recalled."
+    usage = Administration.objects.active().filter(lot_id=lot.pk)
+    figures = usage.aggregate(count=Count("id"))
+    used = usage.current().aggregate(ml=Sum("volume_ml"))["ml"] or Decimal("0")
+    if figures["count"]:
+        if lot.concentration is not None and lot.concentration != stored["concentration"]:
+            errors["concentration"] = (
+                f"The concentration cannot change: {figures['count']} administrations were measured "
+                f"at {format_amount(stored['concentration'])} billion per ml."
+            )
+        if lot.product_id and lot.product_id != stored["product_id"]:
+            errors["product"] = "The product cannot change once the lot has been administered."
+    if lot.quantity_received_ml is not None and lot.quantity_received_ml < used:
+        errors["quantity_received_ml"] = (
+            f"{format_amount(used)} ml from this lot were already administered; "
+            "the quantity received cannot be less."
+        )
+    return errors
+
+
+@transaction.atomic
+def lot_save(*, lot: Lot, user, expected_version=None, reason: str = "") -> Lot:
+    """Create or update a lot. Setting the status to recalled here records who and when, as
+    ``lot_recall`` does."""
+    creating = lot._state.adding
+    if creating:
+        lot.created_by = user
+    else:
+        lot.check_version(expected_version)
+    if lot.status == LotStatus.RECALLED and lot.recalled_at is None:
+        lot.recalled_at = timezone.now()
+        lot.recalled_by = user
+        reason = reason or f"Recalled: {lot.recall_reason}"
+    lot.full_clean()
+    errors = lot_problems(lot)
+    if errors:
+        raise ValidationError(errors)
+    attribute(lot, user=user, reason=reason or ("Received" if creating else "Edited"))
+    lot.save()
+    return lot
+
+
+@transaction.atomic
+def lot_recall(*, lot: Lot, user, reason: str, expected_version=None) -> Lot:
+    """Recall a lot: it can no longer be administered, and its page lists every patient who had it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the lot is recalled."})
+    lot.check_version(expected_version)
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    if lot.status == LotStatus.RECALLED:
+        raise ValidationError(f"Lot {lot.lot_number} is already recalled.")
+    lot.status = LotStatus.RECALLED
+    lot.recall_reason = reason
+    return lot_save(lot=lot, user=user, reason=f"Recalled: {reason}")

@@ -1,0 +1,210 @@
+"""A treatment's life after drafting: signing, amending a signed one, and voiding."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.reauth import confirm_password
+from treatments.models import Administration, Treatment, TreatmentStatus
+from treatments.services.audit import attribute
+from treatments.services.followups import (
+    followups_cancel_open,
+    followups_move_to_amendment,
+    followups_schedule,
+)
+from treatments.services.treatments import (
+    check_administrations,
+    lock_draft,
+    lock_patient,
+    renumber_rounds,
+    treatment_save,
+)
+
+SIGNATURE_REFUSED = "The password is not correct. The treatment was not signed."
+
+
+def sign_problems(treatment: Treatment, user) -> list[str]:
+    """What stops ``user`` from signing this draft now (empty when nothing does). The sign page shows
+    these before asking for the password; the service checks them again under lock."""
+    problems = []
+    if not user.has_perm("treatments.sign_treatment"):
+        problems.append("Only physicians can sign treatments.")
+    elif treatment.physician_id != user.pk:
+        name = treatment.physician.get_full_name() or treatment.physician
+        problems.append(
+            f"Only the treating physician ({name}) can sign this treatment. "
+            "Edit the draft to change the physician if you treated the patient."
+        )
+    if treatment.status != TreatmentStatus.DRAFT:
+        problems.append(f"This treatment is {treatment.get_status_display().lower()}, not a draft.")
+    missing = treatment.missing_checklist_items()
+    if missing:
+        problems.append("Complete the pre-treatment checklist before signing: " + ", ".join(missing) + ".")
+    consent = treatment.patient.consent_on_file
+    if consent is None:
+        problems.append(
+            "No treatment consent is on file for this patient. Record the date of the signed consent "
+            "on the patient's details first."
+        )
+    elif consent > treatment.treatment_date:
+        problems.append(
+            f"The consent on file is dated {consent:%Y-%m-%d}, after the treatment date "
+            f"({treatment.treatment_date:%Y-%m-%d}). A treatment needs consent signed on or before its date."
+        )
+    if not treatment.administrations.active().exists():
+        problems.append("Record at least one administration before signing.")
+    return problems
+
+
+def treatment_sign(*, treatment: Treatment, user, password: str, request, expected_version=None) -> Treatment:
+    """Sign a draft as ``user`` after they typed their password again (21 CFR 11.200)."""
+    if not user.has_perm("treatments.sign_treatment"):
+        raise PermissionDenied("Only physicians can sign treatments.")
+    if getattr(request, "user", None) != user:
+        raise PermissionDenied("A treatment is signed by the user who is signed in.")
+    if not confirm_password(request, password):
+        raise ValidationError({"password": SIGNATURE_REFUSED})
+    return treatment_sign_reauthenticated(treatment=treatment, user=user, expected_version=expected_version)
+
+
+@transaction.atomic
+def treatment_sign_reauthenticated(*, treatment: Treatment, user, expected_version=None) -> Treatment:
+    """Sign a draft whose signer has just been re-authenticated (by ``treatment_sign``; the demo
+    seeding, which acts as its physicians, calls this directly).
+
+    Every rule is checked again under lock; signing an amendment supersedes its original, whose
+    stock comes back and whose follow-ups move to the amendment. Follow-ups are scheduled in the
+    same transaction.
+    """
+    if not user.has_perm("treatments.sign_treatment"):
+        raise PermissionDenied("Only physicians can sign treatments.")
+    lock_patient(treatment.patient_id)
+    lock_draft(treatment, expected_version)
+    treatment.refresh_from_db()
+    problems = sign_problems(treatment, user)
+    if problems:
+        raise ValidationError(problems)
+    treatment.full_clean()
+    check_administrations(treatment=treatment, administrations=list(treatment.administrations.active()))
+
+    treatment.status = TreatmentStatus.SIGNED
+    treatment.signed_at = timezone.now()
+    treatment.signed_by = user
+    attribute(treatment, user=user, reason="Amendment signed" if treatment.amends_id else "Signed")
+    treatment.save()
+    if treatment.amends_id:
+        original = Treatment.objects.select_for_update().get(pk=treatment.amends_id)
+        original.status = TreatmentStatus.AMENDED
+        attribute(original, user=user, reason=f"Superseded by an amendment: {treatment.amendment_reason}")
+        original.save()
+        followups_move_to_amendment(original=original, amendment=treatment, user=user)
+    followups_schedule(treatment=treatment, user=user)
+    renumber_rounds(patient_id=treatment.patient_id, user=user)
+    treatment.refresh_from_db()
+    return treatment
+
+
+AMENDMENT_COPIED_FIELDS = (
+    "patient_id",
+    "performed_at",
+    "physician_id",
+    "indication_id",
+    "course_position",
+    "focused_ultrasound",
+    "regional_hyperthermia",
+    "consent_confirmed",
+    "anti_inflammatories_paused",
+    "product_thawed_inspected",
+    "baseline_pain",
+    "baseline_energy",
+    "notes",
+)
+ADMINISTRATION_COPIED_FIELDS = (
+    "route",
+    "site",
+    "lot_id",
+    "dose_billion",
+    "whole_dose_given",
+    "not_given_reason",
+)
+
+
+@transaction.atomic
+def treatment_amend(*, treatment: Treatment, user, reason: str) -> Treatment:
+    """Start an amendment of a signed treatment: a new draft that copies it, to be edited and signed.
+
+    The original stays signed (and in force) until the amendment is signed.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the signed treatment needs an amendment."})
+    lock_patient(treatment.patient_id)
+    original = Treatment.objects.select_for_update().get(pk=treatment.pk)
+    if original.status != TreatmentStatus.SIGNED:
+        raise ValidationError(
+            f"Only a signed treatment can be amended; this one is {original.get_status_display().lower()}."
+        )
+    existing = Treatment.objects.filter(amends=original).first()
+    if existing is not None:
+        raise ValidationError(
+            f"An amendment of this treatment is already open (started {existing.created_at:%Y-%m-%d}). "
+            "Finish or void it first."
+        )
+    amendment = Treatment(amends=original, amendment_reason=reason)
+    for name in AMENDMENT_COPIED_FIELDS:
+        setattr(amendment, name, getattr(original, name))
+    copies = []
+    for administration in original.administrations.active():
+        copy = Administration()
+        for name in ADMINISTRATION_COPIED_FIELDS:
+            setattr(copy, name, getattr(administration, name))
+        copies.append(copy)
+    return treatment_save(
+        treatment=amendment, user=user, administrations=copies, reason=f"Amendment started: {reason}"
+    )
+
+
+def can_void(treatment: Treatment, user) -> bool:
+    """Physicians void drafts and signed treatments; staff void only drafts they created themselves
+    (a mistaken draft), never a signed record."""
+    if treatment.status not in (TreatmentStatus.DRAFT, TreatmentStatus.SIGNED):
+        return False
+    if user.has_perm("treatments.void_treatment"):
+        return True
+    return (
+        treatment.status == TreatmentStatus.DRAFT
+        and treatment.created_by_id == user.pk
+        and user.has_perm("treatments.add_treatment")
+    )
+
+
+@transaction.atomic
+def treatment_void(*, treatment: Treatment, user, reason: str, expected_version=None) -> Treatment:
+    """Void a draft or signed treatment with a reason: it stays visible, its stock returns (the ledger
+    skips voided treatments) and its open follow-ups are cancelled. Voiding a draft amendment leaves
+    the original signed and free to be amended again."""
+    lock_patient(treatment.patient_id)
+    treatment.check_version(expected_version)
+    treatment = Treatment.objects.select_for_update().get(pk=treatment.pk)
+    if treatment.status not in (TreatmentStatus.DRAFT, TreatmentStatus.SIGNED):
+        raise ValidationError(
+            f"This treatment is {treatment.get_status_display().lower()}: only drafts and signed "
+            "treatments can be voided."
+        )
+    if not can_void(treatment, user):
+        raise PermissionDenied("You may void only drafts you created; a physician voids signed treatments.")
+    treatment.mark_voided(user=user, reason=reason)
+    treatment.status = TreatmentStatus.VOIDED
+    history_reason = f"Voided: {treatment.void_reason}"
+    if treatment.amends_id and treatment.signed_at is None:
+        # ``amends`` is one-to-one: the abandoned draft lets go so the original can be amended
+        # again. The link stays in this record's history and in the reason below.
+        history_reason = (
+            f"Voided draft amendment of treatment #{treatment.amends_id}: {treatment.void_reason}"
+        )
+        treatment.amends = None
+    attribute(treatment, user=user, reason=history_reason)
+    treatment.save()
+    followups_cancel_open(treatment=treatment, user=user, reason=f"Treatment voided: {treatment.void_reason}")
+    renumber_rounds(patient_id=treatment.patient_id, user=user)
+    return treatment

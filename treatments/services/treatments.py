@@ -1,0 +1,225 @@
+"""Treatment drafts and their administrations: dose, lot and stock rules, and round numbers."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from treatments.dosing import format_amount, over_maximum_message, volume_for
+from treatments.models import (
+    ROUND_OPENERS,
+    Administration,
+    Lot,
+    Patient,
+    Protocol,
+    Treatment,
+    TreatmentStatus,
+)
+from treatments.services.audit import attribute
+
+REMOVED_FROM_DRAFT = "Removed from draft"
+
+
+def lock_patient(patient_id) -> Patient:
+    """Lock the patient row: writes to one patient's treatments run one at a time, so round numbers
+    stay consistent. Lock order everywhere: patient, then treatment, then lots (by pk)."""
+    patient = Patient._base_manager.select_for_update().get(pk=patient_id)
+    if patient.is_voided:
+        raise ValidationError("This patient record is voided: no treatment can be recorded or changed.")
+    return patient
+
+
+def lock_draft(treatment: Treatment, expected_version=None) -> None:
+    """Lock the treatment row and refuse unless it is still a draft at the version the form loaded."""
+    treatment.check_version(expected_version)
+    status = Treatment._base_manager.select_for_update().values_list("status", flat=True).get(pk=treatment.pk)
+    if status != TreatmentStatus.DRAFT:
+        raise ValidationError(
+            f"This treatment is {TreatmentStatus(status).label.lower()} and read-only. "
+            "To change a signed treatment, start an amendment."
+        )
+
+
+def _messages(error: ValidationError, prefix: str = "") -> list[str]:
+    return [f"{prefix}{message}" for message in error.messages]
+
+
+def _flat_errors(errors: list[str]):
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_administrations(*, treatment: Treatment, administrations: list[Administration]) -> dict:
+    """Apply every dose, lot and stock rule to the administrations a treatment will hold.
+
+    Locks the lots involved (ordered by pk, so two writers never deadlock) until the transaction
+    ends, computes each volume from its lot's concentration, and raises a ValidationError listing
+    every problem. Returns the locked lots by pk. Call inside ``transaction.atomic``.
+    """
+    errors = []
+    day = treatment.treatment_date
+    lot_ids = sorted({a.lot_id for a in administrations if a.lot_id})
+    lots = {lot.pk: lot for lot in Lot.objects.select_for_update().filter(pk__in=lot_ids).order_by("pk")}
+    # An amendment restates what the original recorded: lots the original already used are not
+    # refused for having been recalled since (the administration happened); new lots are.
+    exempt = set()
+    if treatment.amends_id:
+        exempt = set(treatment.amends.administrations.active().values_list("lot_id", flat=True).distinct())
+
+    total = Decimal("0")
+    needed = defaultdict(Decimal)
+    for number, administration in enumerate(administrations, start=1):
+        prefix = f"Administration {number}: " if len(administrations) > 1 else ""
+        dose = administration.dose_billion
+        if dose is None or dose <= 0:
+            errors.append(f"{prefix}The dose must be more than 0 billion.")
+            continue
+        lot = lots.get(administration.lot_id)
+        if lot is None:
+            errors.append(f"{prefix}Choose a lot.")
+            continue
+        administration.lot = lot
+        administration.volume_ml = volume_for(dose, lot.concentration)
+        try:
+            administration.full_clean(exclude=["treatment"])
+        except ValidationError as error:
+            errors.extend(_messages(error, prefix))
+            continue
+        if administration.volume_ml <= 0:
+            errors.append(
+                f"{prefix}{format_amount(dose)} billion is too small a dose to measure from lot "
+                f"{lot.lot_number} ({format_amount(lot.concentration)} billion per ml)."
+            )
+            continue
+        total += dose
+        needed[lot.pk] += administration.volume_ml
+        if lot.pk not in exempt and (reason := lot.unusable_reason(day)):
+            errors.append(f"{prefix}{reason} It cannot be administered.")
+
+    protocol = Protocol.objects.in_force_on(day)
+    if total > protocol.max_dose_billion:
+        errors.append(over_maximum_message(total, protocol.max_dose_billion))
+
+    if needed and not errors:
+        errors.extend(_stock_errors(treatment, lots, needed))
+    _flat_errors(errors)
+    return lots
+
+
+def _stock_errors(treatment: Treatment, lots: dict, needed: dict) -> list[str]:
+    """Compare what the draft needs with what is left once every other current treatment is counted.
+
+    Runs after the lots are locked: a second writer waits for the first to commit and then sees
+    its administrations here, so the last vial goes to exactly one of them.
+    """
+    others = Administration.objects.active().filter(
+        lot_id__in=list(needed), treatment__status__in=[TreatmentStatus.DRAFT, TreatmentStatus.SIGNED]
+    )
+    if treatment.pk:
+        others = others.exclude(treatment_id=treatment.pk)
+    if treatment.amends_id:
+        # The original's volume comes back when the amendment is signed; it is not used twice.
+        others = others.exclude(treatment_id=treatment.amends_id)
+    used = dict(others.values("lot_id").annotate(ml=Sum("volume_ml")).values_list("lot_id", "ml"))
+    errors = []
+    for lot_id, ml in needed.items():
+        lot = lots[lot_id]
+        left = max(lot.quantity_received_ml - (used.get(lot_id) or Decimal("0")), Decimal("0"))
+        if ml > left:
+            errors.append(
+                f"Only {format_amount(left)} ml ({format_amount(left * lot.concentration)} billion) left "
+                f"in lot {lot.lot_number}; this dose needs {format_amount(ml)} ml."
+            )
+    return errors
+
+
+def _check_physician(treatment: Treatment) -> None:
+    physician = treatment.physician
+    if physician and not (physician.is_active and physician.has_perm("treatments.sign_treatment")):
+        name = physician.get_full_name() or physician.get_username()
+        raise ValidationError({"physician": f"{name} is not a physician who can sign treatments."})
+
+
+@transaction.atomic
+def treatment_save(
+    *, treatment: Treatment, user, administrations: list[Administration], expected_version=None, reason=""
+) -> Treatment:
+    """Create or update a draft treatment with the administrations it should hold.
+
+    ``administrations`` are new (unsaved) or existing ones with their new values; any active
+    administration of the draft that is not listed is voided ("Removed from draft") and its volume
+    returns to stock. Volumes are computed here from each lot's concentration, never taken from a form.
+    """
+    creating = treatment._state.adding
+    lock_patient(treatment.patient_id)
+    if creating:
+        treatment.created_by = user
+        treatment.status = TreatmentStatus.DRAFT
+    else:
+        lock_draft(treatment, expected_version)
+    treatment.full_clean()
+    _check_physician(treatment)
+    check_administrations(treatment=treatment, administrations=administrations)
+
+    attribute(treatment, user=user, reason=reason or ("Drafted" if creating else "Draft edited"))
+    treatment.save()
+    kept = set()
+    for order, administration in enumerate(administrations, start=1):
+        administration.treatment = treatment
+        administration.order = order
+        adding = administration._state.adding
+        if adding:
+            administration.created_by = user
+        attribute(administration, user=user, reason="Added" if adding else "Edited in draft")
+        administration.save()
+        kept.add(administration.pk)
+    for removed in treatment.administrations.active().exclude(pk__in=kept):
+        removed.mark_voided(user=user, reason=REMOVED_FROM_DRAFT)
+        attribute(removed, user=user, reason=REMOVED_FROM_DRAFT)
+        removed.save()
+    renumber_rounds(patient_id=treatment.patient_id, user=user)
+    treatment.refresh_from_db(fields=["round_number", "version"])
+    return treatment
+
+
+def _count_rounds(treatments: list[Treatment]) -> dict[int, int]:
+    result, current = {}, 0
+    for treatment in treatments:
+        if treatment.course_position in ROUND_OPENERS:
+            current += 1
+        result[treatment.pk] = max(current, 1)
+    return result
+
+
+def round_numbers(treatments: list[Treatment]) -> dict[int, int]:
+    """Round number per treatment pk, for one patient's current treatments ordered by date.
+
+    Initial treatments and second rounds open a new round; boosters and escalation steps belong to
+    the current one. While an amendment is a draft its signed original stays the record in force;
+    the draft gets the number it would have in the original's place.
+    """
+    open_amendments = [t for t in treatments if t.amends_id and t.status == TreatmentStatus.DRAFT]
+    in_force = [t for t in treatments if t not in open_amendments]
+    result = _count_rounds(in_force)
+    for amendment in open_amendments:
+        scenario = [t for t in in_force if t.pk != amendment.amends_id] + [amendment]
+        scenario.sort(key=lambda t: (t.performed_at, t.pk))
+        result[amendment.pk] = _count_rounds(scenario)[amendment.pk]
+    return result
+
+
+def renumber_rounds(*, patient_id, user) -> None:
+    """Recompute the round numbers of a patient's current treatments after one was added, moved,
+    amended or voided; only those that change are saved (each with its history row)."""
+    treatments = list(
+        Treatment.objects.current().filter(patient_id=patient_id).order_by("performed_at", "id")
+    )
+    numbers = round_numbers(treatments)
+    for treatment in treatments:
+        number = numbers[treatment.pk]
+        if treatment.round_number != number:
+            treatment.round_number = number
+            attribute(treatment, user=user, reason="Round number recomputed from the patient's history")
+            treatment.save(update_fields=["round_number", "version", "updated_at"])

@@ -1,0 +1,123 @@
+"""A patient's course in one list: treatments, follow-ups and side-effect reports, newest first."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from treatments.dosing import format_amount
+from treatments.models import Administration, FollowUpStatus, LotStatus, TreatmentStatus
+
+CURRENT = (TreatmentStatus.DRAFT, TreatmentStatus.SIGNED)
+
+
+def patient_treatments(patient) -> list:
+    """Every treatment of the patient with its active administrations and their lots (2 queries)."""
+    administrations = Administration.objects.active().select_related("lot__product").order_by("order", "id")
+    return list(
+        patient.treatments.select_related("physician")
+        .prefetch_related(Prefetch("administrations", queryset=administrations, to_attr="given"))
+        .order_by("-performed_at", "-id")
+    )
+
+
+def _treatment_entry(treatment) -> dict:
+    parts = []
+    for administration in treatment.given:
+        site = f" ({administration.site})" if administration.site else ""
+        parts.append(
+            f"{administration.get_route_display()}{site} {format_amount(administration.dose_billion)} bn, "
+            f"lot {administration.lot.lot_number}"
+        )
+    total = sum((a.dose_billion for a in treatment.given), Decimal("0"))
+    physician = treatment.physician.get_full_name() or treatment.physician.get_username()
+    detail = "; ".join(parts) or "no administration"
+    return {
+        "kind": "treatment",
+        "date": treatment.treatment_date,
+        "sort": (treatment.treatment_date, 0, timezone.localtime(treatment.performed_at).time()),
+        "title": f"{treatment.get_course_position_display()}, round {treatment.round_number}: "
+        f"{format_amount(total)} billion",
+        "detail": f"{detail} · {physician}",
+        "status": treatment.get_status_display(),
+        "url": treatment.get_absolute_url(),
+        "voided": treatment.status == TreatmentStatus.VOIDED,
+        "superseded": treatment.status == TreatmentStatus.AMENDED,
+    }
+
+
+def _followup_entry(followup) -> dict:
+    day = (
+        timezone.localdate(followup.completed_at)
+        if followup.status == FollowUpStatus.COMPLETED and followup.completed_at
+        else followup.due_on
+    )
+    detail = followup.get_status_display()
+    if followup.status == FollowUpStatus.SCHEDULED:
+        window = f"{followup.window_start:%Y-%m-%d} to {followup.window_end:%Y-%m-%d}"
+        detail = f"Due {followup.due_on:%Y-%m-%d} (window {window})"
+    elif followup.status == FollowUpStatus.COMPLETED and followup.contact:
+        detail = f"Completed by {followup.get_contact_display().lower()}"
+        if followup.decision:
+            detail += f"; decision: {followup.get_decision_display().lower()}"
+    elif followup.status_reason:
+        detail += f": {followup.status_reason}"
+    return {
+        "kind": "followup",
+        "date": day,
+        "sort": (day, 1, dt.time.min),
+        "title": followup.step_name,
+        "detail": detail,
+        "status": followup.get_status_display(),
+        "url": None,
+        "voided": followup.is_voided,
+        "superseded": False,
+    }
+
+
+def _side_effect_entry(report) -> dict:
+    if report.resolved_on:
+        detail = f"Resolved on {report.resolved_on:%Y-%m-%d} ({report.duration_days()} days)"
+    else:
+        detail = "Ongoing"
+    return {
+        "kind": "side_effect",
+        "date": report.onset,
+        "sort": (report.onset, 2, dt.time.min),
+        "title": f"Side effect: {report.term_label} (grade {report.grade})",
+        "detail": detail,
+        "status": "Serious" if report.is_serious else "",
+        "url": None,
+        "voided": report.is_voided,
+        "superseded": False,
+    }
+
+
+def patient_timeline(patient, treatments=None) -> list[dict]:
+    """Treatments (with their administrations), follow-ups and side-effect reports merged newest
+    first. Four queries whatever the patient's history; pass ``treatments`` from
+    ``patient_treatments`` to reuse them."""
+    if treatments is None:
+        treatments = patient_treatments(patient)
+    entries = [_treatment_entry(t) for t in treatments]
+    entries += [_followup_entry(f) for f in patient.followups.all()]
+    entries += [_side_effect_entry(r) for r in patient.side_effects.all()]
+    entries.sort(key=lambda entry: entry["sort"], reverse=True)
+    return entries
+
+
+def course_summary(treatments) -> dict:
+    """Cumulative dose and rounds of the treatments that count, and recalled lots among them."""
+    current = [t for t in treatments if t.status in CURRENT]
+    recalled = {}
+    for treatment in current:
+        for administration in treatment.given:
+            if administration.lot.status == LotStatus.RECALLED:
+                recalled.setdefault(administration.lot, []).append(treatment)
+    return {
+        "cumulative_dose": sum((a.dose_billion for t in current for a in t.given), Decimal("0")),
+        "rounds": max((t.round_number for t in current), default=0),
+        "treatment_count": len(current),
+        "recalled_lots": [{"lot": lot, "treatments": found} for lot, found in recalled.items()],
+    }

@@ -1,0 +1,63 @@
+"""The aftercare sheet of a signed treatment, as a printable page and as a PDF download."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.views import View
+
+from clinic.mixins import RolePermissionMixin
+from clinic.models import AccessEvent
+from treatments.aftercare import aftercare_dates
+from treatments.models import Protocol, Treatment, TreatmentStatus
+
+
+class AftercareView(RolePermissionMixin, View):
+    permission_required = "treatments.view_treatment"
+    template_name = "treatments/aftercare.html"
+
+    def get(self, request, pk):
+        treatment = get_object_or_404(
+            Treatment.objects.select_related("patient", "physician", "amended_by"), pk=pk
+        )
+        if treatment.status != TreatmentStatus.SIGNED:
+            if treatment.status == TreatmentStatus.AMENDED:
+                messages.info(
+                    request, "This treatment was amended: the aftercare sheet follows the amendment."
+                )
+                return redirect("treatment_aftercare", treatment.amended_by.pk)
+            messages.warning(request, "The aftercare sheet is available once the treatment is signed.")
+            return redirect(treatment.get_absolute_url())
+        AccessEvent.record(user=request.user, patient=treatment.patient, action=AccessEvent.Action.PRINT)
+        return self.respond(treatment, self.context(treatment))
+
+    def context(self, treatment) -> dict:
+        protocol = Protocol.objects.in_force_on(treatment.treatment_date)
+        return {
+            "treatment": treatment,
+            "patient": treatment.patient,
+            "protocol": protocol,
+            "dates": aftercare_dates(treatment, protocol),
+            "followups": list(treatment.followups.open().order_by("due_on")),
+            "clinic_name": settings.CLINIC_NAME,
+            "clinic_phone": settings.CLINIC_PHONE,
+            "emergency_number": settings.EMERGENCY_NUMBER,
+            "pdf": False,
+        }
+
+    def respond(self, treatment, context):
+        return HttpResponse(render_to_string(self.template_name, context, request=self.request))
+
+
+class AftercarePdfView(AftercareView):
+    def respond(self, treatment, context):
+        from treatments.pdf import render_pdf
+
+        context["pdf"] = True
+        html = render_to_string(self.template_name, context, request=self.request)
+        pdf = render_pdf(html, base_url=self.request.build_absolute_uri("/"))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        # The file name carries no patient data: it ends up in download folders and mail attachments.
+        response["Content-Disposition"] = f'attachment; filename="aftercare-{treatment.pk}.pdf"'
+        return response

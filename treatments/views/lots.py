@@ -1,0 +1,193 @@
+"""Lot pages: the stock list, a lot with its recall list, receiving and editing, recall and its CSV."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from clinic.mixins import RolePermissionMixin
+from clinic.models import AccessEvent
+from treatments.forms.lots import LotForm
+from treatments.forms.treatments import ReasonForm
+from treatments.models import Administration, Lot, LotStatus, StaleRecord
+from treatments.recall import CARE_TEAM_COLUMNS, MINIMAL_COLUMNS, csv_filename, recall_csv_lines, recall_row
+from treatments.services.lots import lot_recall, lot_save
+
+EXPIRY_WARNING_DAYS = 30
+
+
+class ExpiryContextMixin:
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        context["today"] = today
+        context["expiry_warning_day"] = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+        return context
+
+
+class LotListView(RolePermissionMixin, ExpiryContextMixin, ListView):
+    permission_required = "treatments.view_lot"
+    template_name = "treatments/lot_list.html"
+    context_object_name = "lots"
+    paginate_by = 50
+
+    def get_status(self):
+        status = self.request.GET.get("status", "")
+        return status if status in LotStatus.values else ""
+
+    def get_queryset(self):
+        lots = (
+            Lot.objects.active().with_stock().select_related("product").order_by("expires_on", "lot_number")
+        )
+        status = self.get_status()
+        return lots.filter(status=status) if status else lots
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["status"] = self.get_status()
+        context["statuses"] = LotStatus.choices
+        return context
+
+
+class LotDetailView(RolePermissionMixin, ExpiryContextMixin, DetailView):
+    permission_required = "treatments.view_lot"
+    template_name = "treatments/lot_detail.html"
+    context_object_name = "lot"
+
+    def get_queryset(self):
+        return Lot.objects.with_stock().select_related("product", "recalled_by", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        with_names = self.request.user.has_perm("treatments.view_patient")
+        administrations = list(Administration.objects.from_lot(self.object))
+        context.update(
+            with_names=with_names,
+            columns=CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
+            recall_rows=[
+                {"administration": a, "cells": recall_row(a, with_names=with_names)} for a in administrations
+            ],
+            patient_count=len({a.treatment.patient_id for a in administrations}),
+            can_change=self.request.user.has_perm("treatments.change_lot"),
+            can_recall=self.object.status != LotStatus.RECALLED
+            and self.request.user.has_perm("treatments.recall_lot"),
+            can_open_treatments=self.request.user.has_perm("treatments.view_treatment"),
+        )
+        return context
+
+
+class LotWriteMixin:
+    template_name = "treatments/lot_form.html"
+    form_class = LotForm
+
+    def form_valid(self, form):
+        try:
+            self.object = lot_save(
+                lot=form.instance, user=self.request.user, expected_version=form.cleaned_data.get("version")
+            )
+        except StaleRecord as conflict:
+            form.add_error(None, str(conflict))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(self.object.get_absolute_url())
+
+
+class LotCreateView(RolePermissionMixin, LotWriteMixin, CreateView):
+    permission_required = "treatments.add_lot"
+    success_message = "Lot received. Release it once its certificate of analysis is checked."
+
+    def get_initial(self):
+        return {"received_on": timezone.localdate(), "status": LotStatus.QUARANTINE}
+
+
+class LotUpdateView(RolePermissionMixin, LotWriteMixin, UpdateView):
+    permission_required = "treatments.change_lot"
+    success_message = "Lot saved."
+
+    def get_queryset(self):
+        return Lot.objects.active()
+
+
+class LotRecallView(RolePermissionMixin, FormView):
+    """GET asks for the reason; only POST recalls."""
+
+    permission_required = "treatments.recall_lot"
+    form_class = ReasonForm
+    template_name = "treatments/lot_recall.html"
+
+    @cached_property
+    def lot(self):
+        return get_object_or_404(Lot.objects.active().select_related("product"), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            label="Reason for the recall",
+            help_text="Required. Shown on the lot and on the page of every patient who received it.",
+        )
+        return kwargs
+
+    def get_initial(self):
+        return {"version": self.lot.version}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lot"] = self.lot
+        context["patient_count"] = (
+            Administration.objects.from_lot(self.lot).values("treatment__patient").distinct().count()
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            lot = lot_recall(
+                lot=self.lot,
+                user=self.request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except StaleRecord as conflict:
+            form.add_error(None, str(conflict))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        messages.warning(
+            self.request,
+            f"Lot {lot.lot_number} recalled: it can no longer be administered. Every patient who received "
+            "it is listed below and flagged on their page.",
+        )
+        return redirect(lot.get_absolute_url())
+
+
+class LotRecallCsvView(RolePermissionMixin, View):
+    """The recall list as CSV, streamed row by row. Each patient listed gets an export access event."""
+
+    permission_required = "treatments.view_lot"
+
+    def get(self, request, pk):
+        lot = get_object_or_404(Lot, pk=pk)
+        with_names = request.user.has_perm("treatments.view_patient")
+        administrations = Administration.objects.from_lot(lot)
+        patient_ids = sorted(set(administrations.values_list("treatment__patient_id", flat=True)))
+        AccessEvent.objects.bulk_create(
+            [
+                AccessEvent(user=request.user, patient_id=patient_id, action=AccessEvent.Action.EXPORT)
+                for patient_id in patient_ids
+            ]
+        )
+        response = StreamingHttpResponse(
+            recall_csv_lines(administrations.iterator(chunk_size=500), with_names=with_names),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{csv_filename(lot)}"'
+        return response

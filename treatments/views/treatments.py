@@ -1,0 +1,321 @@
+"""Treatment pages: record (draft), view, sign, amend and void."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import DetailView, FormView
+
+from clinic.mixins import RolePermissionMixin
+from clinic.models import AccessEvent
+from clinic.roles import PHYSICIAN, roles_of
+from treatments.forms.treatments import (
+    AdministrationFormSet,
+    ReasonForm,
+    SignForm,
+    TreatmentForm,
+    lot_options,
+)
+from treatments.history import history_rows
+from treatments.models import (
+    Administration,
+    CoursePosition,
+    Patient,
+    Protocol,
+    StaleRecord,
+    Treatment,
+    TreatmentStatus,
+)
+from treatments.services.signing import (
+    can_void,
+    sign_problems,
+    treatment_amend,
+    treatment_sign,
+    treatment_void,
+)
+from treatments.services.treatments import treatment_save
+
+READ_ONLY_MESSAGE = (
+    "This treatment is {status} and read-only. To change it, start an amendment with a reason."
+)
+
+
+def treatment_queryset():
+    return Treatment.objects.select_related(
+        "patient", "physician", "indication", "signed_by", "voided_by", "created_by", "amends", "amended_by"
+    )
+
+
+class TreatmentFormView(RolePermissionMixin, View):
+    """Shared by the create and edit pages: the visit form plus its administrations formset."""
+
+    template_name = "treatments/treatment_form.html"
+
+    def get_treatment(self) -> Treatment:
+        raise NotImplementedError
+
+    def initial(self) -> dict:
+        return {}
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.treatment = self.get_treatment()
+        if self.treatment.pk and self.treatment.status != TreatmentStatus.DRAFT:
+            status = self.treatment.get_status_display().lower()
+            messages.warning(request, READ_ONLY_MESSAGE.format(status=status))
+            return redirect(self.treatment.get_absolute_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def build(self, data=None):
+        treatment = self.treatment
+        keep = [a.lot_id for a in treatment.administrations.active()] if treatment.pk else []
+        choices, lot_data = lot_options(timezone.localdate(), keep)
+        form = TreatmentForm(
+            data,
+            instance=treatment,
+            initial=self.initial(),
+            physician_field=PHYSICIAN not in roles_of(self.request.user),
+        )
+        formset = AdministrationFormSet(
+            data,
+            instance=treatment,
+            queryset=Administration.objects.active(),
+            prefix="administrations",
+            form_kwargs={"lot_choices": choices, "default_lot": choices[1][0] if len(choices) > 1 else None},
+        )
+        if data is None and not treatment.pk:
+            # Time, indication and course are filled in: the first thing to choose is the route.
+            formset.forms[0].fields["route"].widget.attrs["autofocus"] = True
+        return form, formset, lot_data
+
+    def render_page(self, form, formset, lot_data):
+        day = self.treatment.treatment_date if self.treatment.performed_at else timezone.localdate()
+        context = {
+            "form": form,
+            "formset": formset,
+            "treatment": self.treatment,
+            "patient": self.treatment.patient,
+            "lot_data": lot_data,
+            "max_dose": str(Protocol.objects.in_force_on(day).max_dose_billion),
+            "can_sign": self.request.user.has_perm("treatments.sign_treatment"),
+        }
+        return render(self.request, self.template_name, context)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page(*self.build())
+
+    def post(self, request, *args, **kwargs):
+        form, formset, lot_data = self.build(request.POST)
+        if form.is_valid() and formset.is_valid():
+            kept = [
+                f.instance
+                for f in formset.forms
+                if not f.cleaned_data.get("DELETE") and (f.instance.pk or f.has_changed())
+            ]
+            try:
+                treatment = treatment_save(
+                    treatment=form.instance,
+                    user=request.user,
+                    administrations=kept,
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except StaleRecord as conflict:
+                form.add_error(None, str(conflict))
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                if "then_sign" in request.POST:
+                    return redirect("treatment_sign", treatment.pk)
+                messages.success(request, "Treatment saved as a draft. Check it, then a physician signs it.")
+                return redirect(treatment.get_absolute_url())
+        return self.render_page(form, formset, lot_data)
+
+
+class TreatmentCreateView(TreatmentFormView):
+    permission_required = "treatments.add_treatment"
+
+    def get_treatment(self):
+        patient = get_object_or_404(Patient.objects.active(), pk=self.kwargs["patient_pk"])
+        treatment = Treatment(patient=patient)
+        if PHYSICIAN in roles_of(self.request.user):
+            treatment.physician = self.request.user
+        return treatment
+
+    def initial(self):
+        patient = self.treatment.patient
+        had_treatment = patient.treatments.current().exists()
+        return {
+            "performed_at": timezone.localtime().replace(second=0, microsecond=0),
+            "indication": patient.indications.first(),
+            "course_position": CoursePosition.BOOSTER if had_treatment else CoursePosition.INITIAL,
+        }
+
+
+class TreatmentUpdateView(TreatmentFormView):
+    permission_required = "treatments.change_treatment"
+
+    def get_treatment(self):
+        return get_object_or_404(treatment_queryset(), pk=self.kwargs["pk"])
+
+
+class TreatmentDetailView(RolePermissionMixin, DetailView):
+    permission_required = "treatments.view_treatment"
+    template_name = "treatments/treatment_detail.html"
+    context_object_name = "treatment"
+
+    def get_queryset(self):
+        return treatment_queryset()
+
+    def get_object(self, queryset=None):
+        treatment = super().get_object(queryset)
+        AccessEvent.record(user=self.request.user, patient=treatment.patient, action=AccessEvent.Action.VIEW)
+        return treatment
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        treatment, user = self.object, self.request.user
+        administrations = list(treatment.administrations.select_related("lot__product"))
+        amendment = getattr(treatment, "amended_by", None)
+        context.update(
+            administrations=[a for a in administrations if not a.is_voided],
+            removed_administrations=[a for a in administrations if a.is_voided],
+            total_dose=sum((a.dose_billion for a in administrations if not a.is_voided), 0),
+            amendment=amendment,
+            followups=list(treatment.followups.active()),
+            can_edit=treatment.is_editable and user.has_perm("treatments.change_treatment"),
+            can_sign=treatment.is_editable and user.has_perm("treatments.sign_treatment"),
+            can_amend=treatment.status == TreatmentStatus.SIGNED
+            and amendment is None
+            and user.has_perm("treatments.change_treatment"),
+            can_void=can_void(treatment, user),
+            can_see_history=user.has_perm("treatments.view_history"),
+        )
+        if context["can_see_history"]:
+            related = [r for r in (treatment.amends, amendment) if r is not None]
+            context["histories"] = [(treatment, history_rows(treatment))] + [
+                (record, history_rows(record)) for record in related
+            ]
+        return context
+
+
+class TreatmentActionView(RolePermissionMixin, FormView):
+    """A state change on one treatment: GET shows the confirmation form, only POST changes anything."""
+
+    @cached_property
+    def treatment(self):
+        return get_object_or_404(treatment_queryset(), pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {"version": self.treatment.version}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["treatment"] = self.treatment
+        context["record"] = self.treatment
+        context["cancel_url"] = self.treatment.get_absolute_url()
+        return context
+
+    def form_valid(self, form):
+        try:
+            result = self.perform(form)
+        except StaleRecord as conflict:
+            form.add_error(None, str(conflict))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
+                for field, field_errors in error.error_dict.items():
+                    form.add_error(field, field_errors)
+            else:
+                form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        return redirect(self.success_url_for(result))
+
+    def success_url_for(self, result):
+        return result.get_absolute_url()
+
+
+class TreatmentSignView(TreatmentActionView):
+    permission_required = "treatments.sign_treatment"
+    form_class = SignForm
+    template_name = "treatments/treatment_sign.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["problems"] = sign_problems(self.treatment, self.request.user)
+        context["administrations"] = list(
+            self.treatment.administrations.active().select_related("lot__product")
+        )
+        return context
+
+    def perform(self, form):
+        treatment = treatment_sign(
+            treatment=self.treatment,
+            user=self.request.user,
+            password=form.cleaned_data["password"],
+            request=self.request,
+            expected_version=form.cleaned_data.get("version"),
+        )
+        messages.success(self.request, "Treatment signed. Follow-ups are scheduled.")
+        return treatment
+
+
+class TreatmentAmendView(TreatmentActionView):
+    permission_required = "treatments.change_treatment"
+    form_class = ReasonForm
+    template_name = "treatments/treatment_amend.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            label="Reason for the amendment",
+            help_text="Required. The signed original stays visible with this reason.",
+        )
+        return kwargs
+
+    def perform(self, form):
+        amendment = treatment_amend(
+            treatment=self.treatment, user=self.request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            self.request,
+            "Amendment started as a draft copy. Make the changes, then a physician signs it; "
+            "until then the original stays in force.",
+        )
+        return amendment
+
+    def success_url_for(self, result):
+        return reverse("treatment_update", args=[result.pk])
+
+
+class TreatmentVoidView(TreatmentActionView):
+    # Staff may void the drafts they created; the service decides (PermissionDenied -> 403).
+    permission_required = "treatments.add_treatment"
+    form_class = ReasonForm
+    template_name = "treatments/void_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            label="Reason for voiding",
+            help_text="Required. The treatment stays visible to auditors with this reason; stock returns.",
+        )
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        if not can_void(self.treatment, request.user):
+            raise PermissionDenied("You cannot void this treatment.")
+        return super().get(request, *args, **kwargs)
+
+    def perform(self, form):
+        treatment = treatment_void(
+            treatment=self.treatment,
+            user=self.request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data.get("version"),
+        )
+        messages.success(self.request, "Treatment voided. It stays visible with your reason.")
+        return treatment
