@@ -136,3 +136,27 @@ def test_an_amended_treatment_sends_to_the_amendments_sheet(physician_client, ph
     treatment_sign_reauthenticated(treatment=amendment, user=physician)
     response = physician_client.get(reverse("treatment_aftercare", args=[signed.pk]))
     assert response["Location"] == reverse("treatment_aftercare", args=[amendment.pk])
+
+
+def test_the_sheet_links_the_faq_entries_tagged_aftercare(staff_client, admin_client_role, signed):
+    from faq.models import Entry
+
+    url = reverse("treatment_aftercare", args=[signed.pk])
+    body = staff_client.get(url).content.decode()
+    # The clinic's side-effect and physical-activity entries carry the "aftercare" tag after install.
+    assert "Patient questions on this" in body
+    assert "When Can I Resume Physical Activity After the Procedure?" in body
+    assert "What Can I Expect After the Procedure? Are There Any Side Effects?" in body
+    assert "Can Exosomes Cause Cancer?" not in body
+
+    # Which entries appear is the admins' tagging, not code: retag one and it follows.
+    cancer = Entry.objects.get(question="Can Exosomes Cause Cancer?")
+    cancer.tags = "aftercare"
+    cancer.save()
+    assert "Can Exosomes Cause Cancer?" in staff_client.get(url).content.decode()
+
+
+def test_the_pdf_carries_no_faq_links(physician_client, signed):
+    response = physician_client.get(reverse("treatment_aftercare_pdf", args=[signed.pk]))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Patient questions on this" not in text
