@@ -11,8 +11,7 @@ from treatments.models import Patient
 # Playwright runs an event loop in this thread; the ORM calls below are synchronous setup.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-# serialized_rollback restores the groups, indications and protocol that data migrations created.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
 

@@ -11,7 +11,7 @@ from treatments.models import Administration
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL row locks (SELECT ... FOR UPDATE); SQLite serializes writers instead",
