@@ -110,3 +110,107 @@ def make_patient(db, physician):
 @pytest.fixture
 def patient(make_patient):
     return make_patient(given_name="Ada", family_name="Lovelace", mrn="MRN-ADA")
+
+
+# Follow-ups and side effects -------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_signed_treatment(db, physician):
+    """A signed treatment created directly (the signing flow is tested elsewhere), with its
+    follow-ups scheduled from the protocol unless ``schedule=False``."""
+    from django.utils import timezone
+
+    from treatments.models import Treatment, TreatmentStatus
+    from treatments.services.followups import followups_schedule
+
+    def factory(patient, day: dt.date, *, by=None, schedule: bool = True, at=dt.time(10, 0), **extra):
+        doctor = by or physician
+        values = {
+            "patient": patient,
+            "physician": doctor,
+            "performed_at": timezone.make_aware(dt.datetime.combine(day, at)),
+            "indication_id": 1,
+            "status": TreatmentStatus.SIGNED,
+            "signed_at": timezone.now(),
+            "signed_by": doctor,
+            "created_by": doctor,
+        }
+        values.update(extra)
+        treatment = Treatment.objects.create(**values)
+        if schedule:
+            followups_schedule(treatment=treatment, user=doctor)
+        return treatment
+
+    return factory
+
+
+@pytest.fixture
+def make_lot(db, clinic_admin):
+    """A released lot of a (shared) standard product, created directly."""
+    from decimal import Decimal
+
+    from treatments.models import Lot, LotStatus, Product
+
+    def factory(number: str = "L-001", **extra) -> Lot:
+        product, _ = Product.objects.get_or_create(
+            name="Placental MSC exosomes", defaults={"manufacturer": "Kimera Laboratories"}
+        )
+        values = {
+            "product": product,
+            "lot_number": number,
+            "received_on": dt.date(2025, 1, 1),
+            "expires_on": dt.date(2030, 1, 1),
+            "concentration": Decimal("1"),
+            "quantity_received_ml": Decimal("500"),
+            "status": LotStatus.RELEASED,
+            "created_by": clinic_admin,
+        }
+        values.update(extra)
+        return Lot.objects.create(**values)
+
+    return factory
+
+
+@pytest.fixture
+def make_administration(db):
+    from decimal import Decimal
+
+    from treatments.models import Administration
+
+    def factory(treatment, lot, route: str = "iv_drip", dose: str = "5", **extra) -> Administration:
+        site = extra.pop("site", "left knee" if route in ("local_injection", "intradiscal") else "")
+        return Administration.objects.create(
+            treatment=treatment,
+            lot=lot,
+            route=route,
+            site=site,
+            dose_billion=Decimal(dose),
+            volume_ml=Decimal(dose) / lot.concentration,
+            created_by=treatment.physician,
+            **extra,
+        )
+
+    return factory
+
+
+@pytest.fixture
+def make_report(db, staff):
+    """A side-effect report created directly (its expected resolution date is set on save)."""
+    from treatments.models import SideEffectReport
+
+    def factory(treatment, *, onset: dt.date | None = None, **fields) -> SideEffectReport:
+        values = {
+            "patient": treatment.patient,
+            "treatment": treatment,
+            "reported_by": staff,
+            "created_by": staff,
+            "term": "fever",
+            "onset": onset or treatment.treatment_date + dt.timedelta(days=1),
+            "grade": 1,
+            "outcome": "resolved",
+        }
+        values.update(fields)
+        return SideEffectReport.objects.create(**values)
+
+    return factory
