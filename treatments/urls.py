@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatments.views import patients
+from treatments.views import patients, side_effects
 
 urlpatterns = [
     path("patients/", patients.PatientListView.as_view(), name="patient_list"),
@@ -10,4 +10,21 @@ urlpatterns = [
     path("patients/<int:pk>/", patients.PatientDetailView.as_view(), name="patient_detail"),
     path("patients/<int:pk>/edit/", patients.PatientUpdateView.as_view(), name="patient_update"),
     path("patients/<int:pk>/void/", patients.PatientVoidView.as_view(), name="patient_void"),
+    # Side effects
+    path("side-effects/", side_effects.SideEffectListView.as_view(), name="sideeffect_list"),
+    path("side-effects/review/", side_effects.ReviewQueueView.as_view(), name="sideeffect_review_queue"),
+    path("side-effects/figures/", side_effects.SideEffectFiguresView.as_view(), name="sideeffect_figures"),
+    path(
+        "patients/<int:patient_pk>/side-effects/new/",
+        side_effects.SideEffectCreateView.as_view(),
+        name="sideeffect_create",
+    ),
+    path("side-effects/<int:pk>/", side_effects.SideEffectDetailView.as_view(), name="sideeffect_detail"),
+    path(
+        "side-effects/<int:pk>/edit/", side_effects.SideEffectUpdateView.as_view(), name="sideeffect_update"
+    ),
+    path("side-effects/<int:pk>/void/", side_effects.SideEffectVoidView.as_view(), name="sideeffect_void"),
+    path(
+        "side-effects/<int:pk>/review/", side_effects.SideEffectReviewView.as_view(), name="sideeffect_review"
+    ),
 ]
