@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatments.views import patients, side_effects
+from treatments.views import followups, patients, side_effects
 
 urlpatterns = [
     path("patients/", patients.PatientListView.as_view(), name="patient_list"),
@@ -10,6 +10,17 @@ urlpatterns = [
     path("patients/<int:pk>/", patients.PatientDetailView.as_view(), name="patient_detail"),
     path("patients/<int:pk>/edit/", patients.PatientUpdateView.as_view(), name="patient_update"),
     path("patients/<int:pk>/void/", patients.PatientVoidView.as_view(), name="patient_void"),
+    # Follow-ups
+    path("followups/", followups.FollowUpListView.as_view(), name="followup_list"),
+    path("followups/<int:pk>/", followups.FollowUpDetailView.as_view(), name="followup_detail"),
+    path("followups/<int:pk>/complete/", followups.FollowUpCompleteView.as_view(), name="followup_complete"),
+    path("followups/<int:pk>/attempt/", followups.FollowUpAttemptView.as_view(), name="followup_attempt"),
+    path("followups/<int:pk>/cancel/", followups.FollowUpCancelView.as_view(), name="followup_cancel"),
+    path(
+        "followups/<int:pk>/reschedule/",
+        followups.FollowUpRescheduleView.as_view(),
+        name="followup_reschedule",
+    ),
     # Side effects
     path("side-effects/", side_effects.SideEffectListView.as_view(), name="sideeffect_list"),
     path("side-effects/review/", side_effects.ReviewQueueView.as_view(), name="sideeffect_review_queue"),
