@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatments.views import followups, patients, side_effects
+from treatments.views import calendar, followups, patients, side_effects
 
 urlpatterns = [
     path("patients/", patients.PatientListView.as_view(), name="patient_list"),
@@ -38,4 +38,9 @@ urlpatterns = [
     path(
         "side-effects/<int:pk>/review/", side_effects.SideEffectReviewView.as_view(), name="sideeffect_review"
     ),
+    # Private calendar feed
+    path("calendar/", calendar.CalendarFeedManageView.as_view(), name="calendar_feed_manage"),
+    path("calendar/new/", calendar.CalendarFeedCreateView.as_view(), name="calendar_feed_create"),
+    path("calendar/revoke/", calendar.CalendarFeedRevokeView.as_view(), name="calendar_feed_revoke"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
 ]
