@@ -47,3 +47,6 @@ class IndicationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from treatments import admin_followups  # noqa: F401,E402
