@@ -166,16 +166,17 @@ def seed_followup_activity(*, users, today: dt.date | None = None) -> dict[str, 
     return done
 
 
-# (key, [(term, other text, grade, onset rule, days lasting or None if ongoing, extra fields)]).
+# (key, [(term, other text, grade, onset rule, days from onset to resolution or None while ongoing,
+# extra fields)]). With three days expected, 2 days to resolution is not flagged, 3 or more is.
 # Onset rule: ("after", n) n days after the treatment, or ("ago", n) n days before today. Reports
 # in one group happen to the same patient after the same treatment.
 REPORT_GROUPS = [
     ("post-infusion", [("fever", "", 1, ("after", 0), 1, {}), ("headache", "", 1, ("after", 0), 1, {})]),
-    ("gastro", [("nausea", "", 1, ("after", 0), 2, {}), ("vomiting", "", 2, ("after", 1), 1, {})]),
+    ("gastro", [("nausea", "", 1, ("after", 0), 4, {}), ("vomiting", "", 2, ("after", 1), 1, {})]),
     (
         "reprogramming",
         [
-            ("flu_like", "", 2, ("ago", 9), 3, {}),
+            ("flu_like", "", 2, ("ago", 9), 2, {}),
             ("fatigue", "", 2, ("ago", 6), None, {"outcome": "not_resolved"}),
         ],
     ),
