@@ -9,8 +9,9 @@
     }
     var series = JSON.parse(source.textContent);
     var colours = { pain: "#dc3545", energy: "#198754", global_impression: "#0d6efd" };
+    // Dates on the axis; the occasion (round and step) in the tooltip and in the table below.
     var labels = series.points.map(function (point) {
-      return [point.date, point.label];
+      return point.date;
     });
     var datasets = series.measures.map(function (measure) {
       return {
@@ -32,14 +33,25 @@
         animation: false,
         interaction: { mode: "index", intersect: false },
         scales: {
-          y: { position: "left", min: 0, max: 10, title: { display: true, text: "Pain / energy (0–10)" } },
+          x: { ticks: { maxRotation: 0, autoSkip: true } },
+          y: { position: "left", min: 0, max: 10, title: { display: true, text: "0–10" } },
           y1: {
-            position: "right", min: 1, max: 7, reverse: false,
+            position: "right", min: 1, max: 7,
             grid: { drawOnChartArea: false },
-            title: { display: true, text: "Global impression (1–7)" }
+            title: { display: true, text: "1–7" }
           }
         },
-        plugins: { legend: { position: "bottom" } }
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              title: function (items) {
+                var point = series.points[items[0].dataIndex];
+                return [point.date, point.label];
+              }
+            }
+          }
+        }
       }
     });
   }

@@ -117,9 +117,20 @@ class PatientChoiceField(forms.ModelChoiceField):
 class WorklistFilterForm(forms.Form):
     """GET filters. The patient travels as its id (never a name in a URL)."""
 
-    physician = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
-    kind = forms.ChoiceField(label="Step", choices=[("", "All steps"), *StepKind.choices], required=False)
-    patient = PatientChoiceField(queryset=Patient.objects.none(), required=False)
+    physician = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    kind = forms.ChoiceField(
+        label="Step",
+        choices=[("", "All steps"), *StepKind.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    patient = PatientChoiceField(
+        queryset=Patient.objects.none(), required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
 
     def __init__(self, *args, patients, **kwargs):
         super().__init__(*args, **kwargs)

@@ -70,19 +70,29 @@ class ReviewForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+CHECKBOX = forms.CheckboxInput(attrs={"class": "form-check-input"})
+SELECT = {"class": "form-select"}
+
+
 class SideEffectFilterForm(forms.Form):
-    needs_review = forms.BooleanField(label="Needs review", required=False)
-    ongoing = forms.BooleanField(label="Ongoing", required=False)
+    needs_review = forms.BooleanField(label="Needs review", required=False, widget=CHECKBOX)
+    ongoing = forms.BooleanField(label="Ongoing", required=False, widget=CHECKBOX)
     grade = forms.TypedChoiceField(
-        choices=[("", "All grades"), *Grade.choices], coerce=int, empty_value=None, required=False
+        choices=[("", "All grades"), *Grade.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs=SELECT),
     )
-    term = forms.ChoiceField(choices=[("", "All terms"), *Term.choices], required=False)
-    voided = forms.BooleanField(label="Voided only", required=False)
+    term = forms.ChoiceField(
+        choices=[("", "All terms"), *Term.choices], required=False, widget=forms.Select(attrs=SELECT)
+    )
+    voided = forms.BooleanField(label="Voided only", required=False, widget=CHECKBOX)
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(widget=DateInput())
-    end = forms.DateField(widget=DateInput())
+    start = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
+    end = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
 
     def clean(self):
         cleaned = super().clean()

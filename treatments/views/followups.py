@@ -105,6 +105,7 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
             items = list(queryset.order_by(*order.get(key, ["due_on", "id"]))[:SECTION_LIMIT])
             for item in items:
                 item.overdue_days = item.days_overdue(today)
+                item.days_since_due = (today - item.due_on).days if item.is_open else 0
             count = counts.get(key, len(items))
             shown.append({"key": key, "title": title, "help": help_text, "rows": items, "count": count})
         # The patient select offers the patients on the open sections (no query of its own).
