@@ -3,6 +3,7 @@
 from django.views.generic import TemplateView
 
 from clinic.roles import roles_of
+from treatments.dashboard import dashboard_context
 from treatments.models import Patient
 
 
@@ -15,4 +16,5 @@ class HomeView(TemplateView):
         context["has_role"] = bool(roles_of(user)) or user.is_superuser
         if user.has_perm("treatments.view_patient"):
             context["patient_count"] = Patient.objects.active().count()
+        context.update(dashboard_context(user))
         return context

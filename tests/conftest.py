@@ -150,11 +150,11 @@ def make_lot(db, product, clinic_admin):
 
     counter = {"n": 0}
 
-    def factory(**fields) -> Lot:
+    def factory(number: str | None = None, **fields) -> Lot:
         counter["n"] += 1
         values = {
             "product": product,
-            "lot_number": f"L-{counter['n']:03d}",
+            "lot_number": number or f"L-{counter['n']:03d}",
             "received_on": dt.date(2025, 1, 1),
             "expires_on": dt.date(2030, 1, 1),
             "concentration": Decimal("1"),
@@ -214,6 +214,39 @@ def make_treatment(db, physician, lot):
     return factory
 
 
+# Follow-ups and side effects -------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_signed_treatment(db, physician):
+    """A signed treatment created directly (the signing flow is tested elsewhere), with its
+    follow-ups scheduled from the protocol unless ``schedule=False``."""
+    from django.utils import timezone
+
+    from treatments.models import Treatment, TreatmentStatus
+    from treatments.services.followups import followups_schedule
+
+    def factory(patient, day: dt.date, *, by=None, schedule: bool = True, at=dt.time(10, 0), **extra):
+        doctor = by or physician
+        values = {
+            "patient": patient,
+            "physician": doctor,
+            "performed_at": timezone.make_aware(dt.datetime.combine(day, at)),
+            "indication": Indication.objects.order_by("order").first(),
+            "status": TreatmentStatus.SIGNED,
+            "signed_at": timezone.now(),
+            "signed_by": doctor,
+            "created_by": doctor,
+        }
+        values.update(extra)
+        treatment = Treatment.objects.create(**values)
+        if schedule:
+            followups_schedule(treatment=treatment, user=doctor)
+        return treatment
+
+    return factory
+
+
 @pytest.fixture
 def other_physician(db):
     return make_user("physician2", PHYSICIAN, first_name="Jonas", last_name="Weber")
@@ -243,3 +276,54 @@ def _migration_data_in_transactional_tests(request):
     request.getfixturevalue("transactional_db")
     if not Group.objects.exists():
         _reseed_migration_data()
+
+
+@pytest.fixture
+def make_administration(db):
+    from decimal import Decimal
+
+    from treatments.models import Administration
+
+    def factory(treatment, lot, route: str = "iv_drip", dose: str = "5", **extra) -> Administration:
+        site = extra.pop("site", "left knee" if route in ("local_injection", "intradiscal") else "")
+        # The treatment may already be signed (read-only to save()): put the administration in place
+        # as it was recorded before signing.
+        [administration] = Administration.objects.bulk_create(
+            [
+                Administration(
+                    treatment=treatment,
+                    lot=lot,
+                    route=route,
+                    site=site,
+                    dose_billion=Decimal(dose),
+                    volume_ml=Decimal(dose) / lot.concentration,
+                    created_by=treatment.physician,
+                    **extra,
+                )
+            ]
+        )
+        return administration
+
+    return factory
+
+
+@pytest.fixture
+def make_report(db, staff):
+    """A side-effect report created directly (its expected resolution date is set on save)."""
+    from treatments.models import SideEffectReport
+
+    def factory(treatment, *, onset: dt.date | None = None, **fields) -> SideEffectReport:
+        values = {
+            "patient": treatment.patient,
+            "treatment": treatment,
+            "reported_by": staff,
+            "created_by": staff,
+            "term": "fever",
+            "onset": onset or treatment.treatment_date + dt.timedelta(days=1),
+            "grade": 1,
+            "outcome": "resolved",
+        }
+        values.update(fields)
+        return SideEffectReport.objects.create(**values)
+
+    return factory

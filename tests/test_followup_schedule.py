@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from treatments.models import FollowUp, FollowUpStatus, Protocol, Treatment, TreatmentStatus
+from treatments.models import FollowUp, FollowUpStatus, Indication, Protocol, Treatment, TreatmentStatus
 from treatments.services.followups import (
     followup_dates,
     followups_cancel_open,
@@ -22,7 +22,7 @@ def make_treatment(patient, physician, day: dt.date, **extra) -> Treatment:
         "patient": patient,
         "physician": physician,
         "performed_at": timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0))),
-        "indication_id": 1,
+        "indication": Indication.objects.order_by("order").first(),
         "status": TreatmentStatus.SIGNED,
         "signed_at": timezone.now(),
         "signed_by": physician,

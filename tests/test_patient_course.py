@@ -56,7 +56,7 @@ def test_the_timeline_merges_treatments_followups_and_side_effects(
     assert treatments[2]["url"] == first.get_absolute_url()
     assert "IV drip 5 bn, lot KL-2601; IV drip 3 bn, lot KL-2601" in treatments[2]["detail"]
     others = [entry for entry in timeline if entry["kind"] != "treatment"]
-    assert all(entry["url"] is None for entry in others)
+    assert {entry["url"].rsplit("/", 3)[-3] for entry in others} == {"followups", "side-effects"}
     fever = next(entry for entry in timeline if entry["kind"] == "side_effect")
     assert fever["title"] == "Side effect: Fever (grade 1)"
 
@@ -87,7 +87,8 @@ def test_the_patient_page_runs_the_same_queries_whatever_the_history(
         )
     physician_client.get(patient.get_absolute_url())
     # session, user, permissions (2), patient, indications, access event, history (2), treatments,
-    # administrations, follow-ups, side effects, next follow-up, role names
-    with django_assert_num_queries(15):
+    # administrations, follow-ups, side effects, role names, and the follow-up panels: outcome
+    # series (2), pending plans (2), open follow-ups, side-effect list
+    with django_assert_num_queries(19):
         response = physician_client.get(patient.get_absolute_url())
     assert response.context["course"]["treatment_count"] == count

@@ -228,3 +228,6 @@ class TreatmentAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
+
+
+from treatments import admin_followups  # noqa: F401,E402

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from treatments.dosing import format_amount
@@ -70,7 +71,7 @@ def _followup_entry(followup) -> dict:
         "title": followup.step_name,
         "detail": detail,
         "status": followup.get_status_display(),
-        "url": None,
+        "url": reverse("followup_detail", args=[followup.pk]),
         "voided": followup.is_voided,
         "superseded": False,
     }
@@ -88,7 +89,7 @@ def _side_effect_entry(report) -> dict:
         "title": f"Side effect: {report.term_label} (grade {report.grade})",
         "detail": detail,
         "status": "Serious" if report.is_serious else "",
-        "url": None,
+        "url": reverse("sideeffect_detail", args=[report.pk]),
         "voided": report.is_voided,
         "superseded": False,
     }

@@ -10,9 +10,6 @@ from django.utils import timezone
 
 from treatments.models import (
     Administration,
-    Contact,
-    FollowUp,
-    FollowUpStatus,
     Indication,
     Lot,
     LotStatus,
@@ -20,7 +17,6 @@ from treatments.models import (
     Treatment,
     TreatmentStatus,
 )
-from treatments.services.audit import attribute
 from treatments.services.lots import lot_recall, lot_save
 from treatments.services.signing import treatment_amend, treatment_sign_reauthenticated, treatment_void
 from treatments.services.treatments import treatment_save
@@ -123,33 +119,6 @@ class DemoClinic:
         return treatments
 
 
-def complete_past_followups(*, user, rng: random.Random) -> None:
-    """Most follow-ups whose window closed over two weeks ago were done; a few were missed or are
-    still open (overdue), so the worklist has something in every section."""
-    today = timezone.localdate()
-    for followup in (
-        FollowUp.objects.open()
-        .filter(window_end__lt=today - dt.timedelta(days=14), patient__mrn__startswith="DEMO-")
-        .order_by("pk")
-    ):
-        roll = rng.random()
-        if roll < 0.85:
-            followup.status = FollowUpStatus.COMPLETED
-            followup.contact = rng.choice([Contact.CALL, Contact.CALL, Contact.VISIT])
-            followup.completed_at = timezone.make_aware(dt.datetime.combine(followup.due_on, dt.time(11, 0)))
-            followup.completed_by = user
-            followup.pain = rng.randint(0, 6)
-            followup.global_impression = rng.randint(1, 4)
-            followup.energy = rng.randint(4, 9)
-        elif roll < 0.92:
-            followup.status = FollowUpStatus.MISSED
-            followup.status_reason = "No answer after three calls"
-        else:
-            continue
-        attribute(followup, user=user, reason="Demo data")
-        followup.save()
-
-
 def seed_treatments(*, users: dict, lots: dict, progress=None) -> int:
     """Demo treatments for most demo patients; returns how many treatments were recorded."""
     if demo_treatments_exist():
@@ -230,5 +199,4 @@ def seed_treatments(*, users: dict, lots: dict, progress=None) -> int:
             user=clinic.staff,
             administrations=clinic.administrations(today, lot=lots["main"]),
         )
-    complete_past_followups(user=clinic.staff, rng=rng)
     return Treatment.objects.filter(patient__mrn__startswith="DEMO-").count()

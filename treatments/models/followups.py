@@ -41,7 +41,21 @@ class Decision(models.TextChoices):
 PLANNED_TREATMENT_DECISIONS = (Decision.BOOSTER, Decision.SECOND_ROUND, Decision.ESCALATION)
 
 
+# The worklist's horizons, in days from today (the clinic's local date).
+WEEK_DAYS = 7
+UPCOMING_DAYS = 30
+RECENT_DAYS = 14
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in the clinic's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 class FollowUpQuerySet(ClinicalQuerySet):
+    """Read filters of the worklist. Every open follow-up due within the next 30 days or overdue
+    falls into exactly one of due_today / due_this_week / upcoming / overdue."""
+
     def open(self):
         return self.active().filter(status=FollowUpStatus.SCHEDULED)
 
@@ -52,6 +66,58 @@ class FollowUpQuerySet(ClinicalQuerySet):
         """Still scheduled after the window closed."""
         today = today or timezone.localdate()
         return self.open().filter(window_end__lt=today)
+
+    def due_today(self, today: dt.date | None = None):
+        """Due now: the due date has come (today or earlier) and the window is still open."""
+        today = today or timezone.localdate()
+        return self.open().filter(due_on__lte=today, window_end__gte=today)
+
+    def due_this_week(self, today: dt.date | None = None):
+        """Due in the rest of the seven days starting today (tomorrow to today + 6)."""
+        today = today or timezone.localdate()
+        return self.due_between(today + dt.timedelta(days=1), today + dt.timedelta(days=WEEK_DAYS - 1))
+
+    def upcoming(self, today: dt.date | None = None):
+        """Due later in the next 30 days, beyond this week."""
+        today = today or timezone.localdate()
+        return self.due_between(
+            today + dt.timedelta(days=WEEK_DAYS), today + dt.timedelta(days=UPCOMING_DAYS)
+        )
+
+    def recently_closed(self, today: dt.date | None = None):
+        """Completed in the last 14 days, and missed ones whose window closed in that time (a
+        missed follow-up can still be completed when the patient calls back)."""
+        today = today or timezone.localdate()
+        since = today - dt.timedelta(days=RECENT_DAYS)
+        return self.active().filter(
+            Q(status=FollowUpStatus.COMPLETED, completed_at__gte=local_midnight(since))
+            | Q(status=FollowUpStatus.MISSED, window_end__gte=since)
+        )
+
+    def for_physician(self, user):
+        """Follow-ups of the treatments this physician gave."""
+        return self.filter(treatment__physician=user)
+
+    def with_worklist_relations(self):
+        """What a worklist row shows, in one query: patient, step, physician and the attempts count."""
+        return self.select_related("patient", "step", "treatment__physician").annotate(
+            attempt_count=models.Count("attempts")
+        )
+
+    def worklist_counts(self, today: dt.date | None = None) -> dict[str, int]:
+        """Open follow-ups per worklist section, in one query (the dashboard's figures)."""
+        today = today or timezone.localdate()
+        day = dt.timedelta(days=1)
+        return self.open().aggregate(
+            due_today=models.Count("pk", filter=Q(due_on__lte=today, window_end__gte=today)),
+            due_this_week=models.Count(
+                "pk", filter=Q(due_on__gte=today + day, due_on__lte=today + (WEEK_DAYS - 1) * day)
+            ),
+            overdue=models.Count("pk", filter=Q(window_end__lt=today)),
+            upcoming=models.Count(
+                "pk", filter=Q(due_on__gte=today + WEEK_DAYS * day, due_on__lte=today + UPCOMING_DAYS * day)
+            ),
+        )
 
 
 class FollowUp(ClinicalRecord):
@@ -127,10 +193,21 @@ class FollowUp(ClinicalRecord):
             models.Index(fields=["status", "due_on"], name="followup_status_due_idx"),
             models.Index(fields=["status", "window_end"], name="followup_status_window_idx"),
             models.Index(fields=["patient", "due_on"], name="followup_patient_due_idx"),
+            # "Recently completed": most follow-ups end up completed, so this section needs its own.
+            models.Index(fields=["status", "completed_at"], name="followup_status_done_idx"),
         ]
 
     def __str__(self):
         return f"{self.step_name} due {self.due_on:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == FollowUpStatus.SCHEDULED and not self.is_voided
+
+    @property
+    def can_be_completed(self) -> bool:
+        """Scheduled ones, and missed ones when the patient gets back in touch."""
+        return self.status in (FollowUpStatus.SCHEDULED, FollowUpStatus.MISSED) and not self.is_voided
 
     def days_overdue(self, today: dt.date | None = None) -> int:
         today = today or timezone.localdate()

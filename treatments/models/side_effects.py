@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from treatments.models.base import ClinicalQuerySet, ClinicalRecord
 from treatments.models.patients import Patient
+from treatments.models.protocol import Protocol
 from treatments.models.treatments import Treatment
 
 
@@ -159,19 +160,56 @@ class SideEffectReport(ClinicalRecord):
     def is_ongoing(self) -> bool:
         return self.resolved_on is None
 
+    @property
+    def expected_days(self) -> int:
+        """The protocol's expected duration that applied to this report (onset is day 1)."""
+        return (self.expected_resolution_by - self.onset).days + 1
+
+    @property
+    def seriousness_labels(self) -> list[str]:
+        return [
+            str(self._meta.get_field(name).verbose_name) for name in SERIOUSNESS_FIELDS if getattr(self, name)
+        ]
+
+    def compute_expected_resolution_by(self) -> dt.date:
+        """Onset + the expected duration - 1, by the protocol in force on the treatment date."""
+        protocol = Protocol.objects.in_force_on(self.treatment.treatment_date)
+        return self.onset + dt.timedelta(days=protocol.expected_side_effect_days - 1)
+
+    def save(self, *args, **kwargs):
+        # The service sets it on every save; this covers other paths (admin, shell, demo data).
+        if self.expected_resolution_by is None and self.onset and self.treatment_id:
+            self.expected_resolution_by = self.compute_expected_resolution_by()
+        super().save(*args, **kwargs)
+
     def duration_days(self, today: dt.date | None = None) -> int:
         """Days affected, counting the onset day as day 1."""
         end = self.resolved_on or today or timezone.localdate()
         return (end - self.onset).days + 1
 
+    def lasts_too_long(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        if self.resolved_on is None:
+            return self.expected_resolution_by < today
+        return self.resolved_on > self.expected_resolution_by
+
     def needs_review(self, today: dt.date | None = None) -> bool:
         if self.reviewed_at is not None or self.is_voided:
             return False
+        return self.is_serious or self.grade >= 3 or self.lasts_too_long(today)
+
+    def review_reasons(self, today: dt.date | None = None) -> list[str]:
+        """Why a physician must look at this report (the same rules as ``needing_review``)."""
         today = today or timezone.localdate()
-        too_long = (self.resolved_on is None and self.expected_resolution_by < today) or (
-            self.resolved_on is not None and self.resolved_on > self.expected_resolution_by
-        )
-        return self.is_serious or self.grade >= 3 or too_long
+        reasons = []
+        if self.is_serious:
+            reasons.append("Serious: " + ", ".join(self.seriousness_labels))
+        if self.grade >= 3:
+            reasons.append(f"Grade {self.get_grade_display()}")
+        if self.lasts_too_long(today):
+            verb = "Ongoing for" if self.resolved_on is None else "Lasted"
+            reasons.append(f"{verb} {self.duration_days(today)} days (expected at most {self.expected_days})")
+        return reasons
 
     def clean(self):
         errors = {}

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from clinic.mixins import RolePermissionMixin, ServiceFormMixin
@@ -12,8 +11,9 @@ from clinic.models import AccessEvent
 from treatments.forms.common import VoidForm
 from treatments.forms.patients import PatientForm
 from treatments.history import history_rows
-from treatments.models import FollowUp, Patient
+from treatments.models import Patient
 from treatments.services.patients import patient_save, patient_void
+from treatments.services.plans import patient_followup_context
 from treatments.timeline import course_summary, patient_timeline, patient_treatments
 
 SEARCH_SESSION_KEY = "patient_search"
@@ -128,8 +128,9 @@ class PatientDetailView(RolePermissionMixin, DetailView):
         treatments = patient_treatments(patient)
         context["timeline"] = patient_timeline(patient, treatments)
         context["course"] = course_summary(treatments)
-        context["today"] = timezone.localdate()
-        context["next_followup"] = FollowUp.objects.open().filter(patient=patient).order_by("due_on").first()
+        context.update(patient_followup_context(patient))
+        open_followups = context["patient_open_followups"]
+        context["next_followup"] = open_followups[0] if open_followups else None
         return context
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from treatments.demo.followups import seed_followup_activity, seed_side_effects
 from treatments.demo.lots import seed_lots
 from treatments.demo.patients import seed_patients
 from treatments.demo.treatments import demo_treatments_exist, seed_treatments
@@ -44,6 +45,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Demo treatments: {treatments} recorded, with {len(lots)} lots.")
             )
+        with transaction.atomic():
+            activity = seed_followup_activity(users=users)
+            reports = seed_side_effects(users=users)
+        done = ", ".join(f"{count} {what}" for what, count in activity.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo follow-up activity: {done}."))
+        self.stdout.write(self.style.SUCCESS(f"Demo side-effect reports: {reports['reports']} recorded."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<15} {role:<13} {first} {last}")

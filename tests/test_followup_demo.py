@@ -1,0 +1,109 @@
+"""Demo follow-up activity and side-effect reports on a small demo clinic."""
+
+import datetime as dt
+import statistics
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from clinic.roles import PHYSICIAN, STAFF
+from treatments.demo.followups import seed_followup_activity, seed_side_effects
+from treatments.models import FollowUp, FollowUpAttempt, SideEffectReport, Term
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC), tick=False),
+]
+TODAY = dt.date(2026, 6, 15)
+
+
+@pytest.fixture
+def demo(make_patient, make_signed_treatment):
+    users = {}
+    for username, role in (("dr.ross", PHYSICIAN), ("dr.weber", PHYSICIAN), ("nurse.kim", STAFF)):
+        users[username] = User.objects.create_user(username, first_name=username.split(".")[1].title())
+        users[username].groups.add(Group.objects.get(name=role))
+    doctors = [users["dr.ross"], users["dr.weber"]]
+    for number in range(40):
+        patient = make_patient(mrn=f"DEMO-{number + 1:06d}")
+        day = TODAY - dt.timedelta(days=3 + number * 10)  # from 3 days to about 13 months ago
+        make_signed_treatment(
+            patient, day, by=doctors[number % 2], baseline_pain=6 + number % 3, baseline_energy=3
+        )
+    return users
+
+
+def test_followups_end_up_in_every_state(demo):
+    done = seed_followup_activity(users=demo, today=TODAY)
+    assert done["completed"] > 50 and done["missed"] >= 3 and done["cancelled"] >= 1
+    statuses = set(FollowUp.objects.values_list("status", flat=True))
+    assert statuses == {"scheduled", "completed", "missed", "cancelled"}
+    assert FollowUp.objects.overdue(TODAY).count() >= 3
+    assert FollowUp.objects.due_today(TODAY).exists() or FollowUp.objects.due_this_week(TODAY).exists()
+    assert FollowUp.objects.open().exclude(status_reason="").exists()  # rescheduled
+    assert FollowUpAttempt.objects.filter(outcome="no_show").exists()
+    assert FollowUpAttempt.objects.filter(followup__status="scheduled").exists()  # being chased
+    decisions = set(
+        FollowUp.objects.filter(is_assessment=True).exclude(decision="").values_list("decision", flat=True)
+    )
+    assert {"booster", "none", "home_care"} <= decisions and len(decisions) >= 4
+    assert FollowUp.objects.filter(flare_up=True).exists()
+
+
+def test_pain_falls_and_impression_improves_over_the_course(demo):
+    seed_followup_activity(users=demo, today=TODAY)
+    done = FollowUp.objects.filter(status="completed")
+    early = statistics.mean(done.filter(kind="check_in").values_list("pain", flat=True))
+    late = statistics.mean(done.filter(kind="three_month").values_list("pain", flat=True))
+    assert late < early
+    pgic_early = statistics.mean(done.filter(kind="check_in").values_list("global_impression", flat=True))
+    pgic_late = statistics.mean(done.filter(kind="six_month").values_list("global_impression", flat=True))
+    assert pgic_late < pgic_early
+
+
+def test_side_effects_of_every_grade_and_term(demo):
+    seed_followup_activity(users=demo, today=TODAY)
+    counts = seed_side_effects(users=demo, today=TODAY)
+    reports = SideEffectReport.objects.all()
+    assert counts["reports"] == reports.count() >= 13
+    assert set(reports.values_list("grade", flat=True)) == {1, 2, 3, 4, 5}
+    assert set(reports.values_list("term", flat=True)) == set(Term.values)
+    fatal = reports.get(grade=5)
+    assert fatal.outcome == "fatal" and fatal.serious_death and len(fatal.narrative) > 100
+    assert not FollowUp.objects.open().filter(patient=fatal.patient).exists()
+    queue = SideEffectReport.objects.needing_review(TODAY)
+    assert queue.filter(resolved_on__isnull=True, grade__lt=3).exists()  # ongoing past three days
+    assert queue.filter(grade=4).exists()
+    assert reports.filter(reviewed_at__isnull=False).count() == counts["reviewed"] >= 3
+    assert reports.filter(serious_hospitalization=True).count() >= 2
+    # Mostly mild, and the share of patients stays well under everyone: a real week, not a disaster.
+    assert reports.filter(grade__lte=2).count() > reports.filter(grade__gte=3).count()
+    assert counts["patients"] <= 10
+
+
+def test_the_seeds_are_idempotent(demo):
+    seed_followup_activity(users=demo, today=TODAY)
+    seed_side_effects(users=demo, today=TODAY)
+    before = (
+        list(FollowUp.objects.order_by("id").values_list("status", "due_on", "version")),
+        FollowUpAttempt.objects.count(),
+        SideEffectReport.objects.count(),
+    )
+    again = seed_followup_activity(users=demo, today=TODAY)
+    assert seed_side_effects(users=demo, today=TODAY)["reports"] == 0
+    assert again == {"completed": 0, "missed": 0, "cancelled": 0, "rescheduled": 0, "attempts": 0}
+    after = (
+        list(FollowUp.objects.order_by("id").values_list("status", "due_on", "version")),
+        FollowUpAttempt.objects.count(),
+        SideEffectReport.objects.count(),
+    )
+    assert after == before
+
+
+def test_every_demo_change_is_attributed(demo):
+    seed_followup_activity(users=demo, today=TODAY)
+    seed_side_effects(users=demo, today=TODAY)
+    for followup in FollowUp.objects.exclude(status="scheduled")[:30]:
+        assert followup.history.latest().history_user in demo.values()
+    for report in SideEffectReport.objects.all():
+        assert report.history.earliest().history_user in demo.values()

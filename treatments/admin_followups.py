@@ -1,0 +1,107 @@
+"""Django admin for follow-ups, side-effect reports and calendar feeds: searchable by record number,
+with history, never a delete. Writes keep the rules: ModelAdmin validates through the form
+(full_clean), and a report's expected resolution date is recomputed on every save."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from treatments.admin import NoDeleteAdminMixin
+from treatments.models import CalendarFeed, FollowUp, FollowUpAttempt, SideEffectReport
+from treatments.services.audit import attribute
+
+ATTRIBUTION_FIELDS = [
+    "created_at",
+    "created_by",
+    "updated_at",
+    "version",
+    "voided_at",
+    "voided_by",
+    "void_reason",
+]
+
+
+class FollowUpAttemptInline(admin.TabularInline):
+    model = FollowUpAttempt
+    fields = ["at", "by", "contact", "outcome", "notes"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    list_display = ["step_name", "patient", "due_on", "window_start", "window_end", "status", "completed_at"]
+    list_filter = ["status", "kind", "is_assessment", "decision", ("voided_at", admin.EmptyFieldListFilter)]
+    search_fields = ["patient__mrn"]
+    list_select_related = ["patient"]
+    date_hierarchy = "due_on"
+    raw_id_fields = ["treatment", "patient", "step", "completed_by"]
+    readonly_fields = [*ATTRIBUTION_FIELDS, "attempt_count"]
+    inlines = [FollowUpAttemptInline]
+
+    @admin.display(description="contact attempts")
+    def attempt_count(self, obj):
+        return obj.attempts.count() if obj.pk else 0
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        attribute(obj, user=request.user, reason="Edited in the admin")
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SideEffectReport)
+class SideEffectReportAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    list_display = ["term", "patient", "onset", "resolved_on", "grade", "outcome", "reviewed_at", "voided_at"]
+    list_filter = [
+        "grade",
+        "term",
+        "outcome",
+        ("reviewed_at", admin.EmptyFieldListFilter),
+        ("resolved_on", admin.EmptyFieldListFilter),
+        ("voided_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["patient__mrn"]
+    list_select_related = ["patient"]
+    date_hierarchy = "onset"
+    raw_id_fields = ["patient", "treatment", "reported_by"]
+    readonly_fields = [
+        *ATTRIBUTION_FIELDS,
+        "expected_resolution_by",
+        "reviewed_at",
+        "reviewed_by",
+        "review_assessment",
+        "review_action",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        # Onset or treatment may have changed: the expected resolution date follows them.
+        obj.expected_resolution_by = obj.compute_expected_resolution_by()
+        attribute(obj, user=request.user, reason="Edited in the admin")
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Links are made and revoked by their owners; the admin only lists them (the token column
+    holds a digest, never a usable link)."""
+
+    list_display = ["user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username"]
+    fields = ["user", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,146 @@
+"""The daily reminder digest: per user, the follow-ups due today, this week and overdue, and for
+physicians the side-effect reports waiting for review.
+
+Mail leaves the clinic's machine, so a digest names no patient and no clinical detail: each line
+carries the step, the dates, the patient's record number and a link to the page behind the login.
+"""
+
+import dataclasses
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.mail import EmailMessage, mailers
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.roles import PHYSICIAN, roles_of
+from treatments.models import FollowUp, SideEffectReport
+
+FOLLOWUP_PERMISSION = ("treatments", "view_followup")
+REVIEW_PERMISSION = "treatments.review_sideeffectreport"
+# A digest lists this many lines per section; the counts are always complete.
+LINES_PER_SECTION = 50
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.EXOLOG_BASE_URL}{path}"
+
+
+def followups_of(user):
+    """The open follow-ups a user is reminded of: a physician's own patients' (the treatments they
+    gave); everyone else who works the worklist sees them all."""
+    followups = FollowUp.objects.open()
+    if PHYSICIAN in roles_of(user):
+        followups = followups.for_physician(user)
+    return followups
+
+
+def recipients():
+    """Active users with an email address who may see follow-ups through a role or a direct grant
+    (a superuser without a clinic role gets no digest)."""
+    app_label, codename = FOLLOWUP_PERMISSION
+    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
+        .distinct()
+        .order_by("username")
+    )
+
+
+@dataclasses.dataclass
+class Section:
+    title: str
+    count: int
+    lines: list[dict]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.lines)
+
+
+@dataclasses.dataclass
+class Digest:
+    user: object
+    today: dt.date
+    sections: list[Section]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(section.count for section in self.sections)
+
+    @property
+    def subject(self) -> str:
+        parts = [f"{section.count} {section.title.lower()}" for section in self.sections if section.count]
+        return "Exolog reminders: " + ", ".join(parts)
+
+
+def _followup_lines(queryset) -> list[dict]:
+    return [
+        {
+            "step": followup.step_name,
+            "due_on": followup.due_on,
+            "window_start": followup.window_start,
+            "window_end": followup.window_end,
+            "record_number": followup.patient.mrn,
+            "optional": followup.step.optional,
+            "url": absolute_url(reverse("followup_detail", args=[followup.pk])),
+        }
+        for followup in queryset.select_related("patient", "step")[:LINES_PER_SECTION]
+    ]
+
+
+def build_digest(user, today: dt.date) -> Digest:
+    """One user's digest for ``today`` (the clinic's date); about eight queries."""
+    followups = followups_of(user)
+    selections = [
+        ("Overdue", followups.overdue(today).order_by("window_end", "id")),
+        ("Due today", followups.due_today(today).order_by("due_on", "id")),
+        ("Due this week", followups.due_this_week(today).order_by("due_on", "id")),
+    ]
+    sections = [Section(title, queryset.count(), _followup_lines(queryset)) for title, queryset in selections]
+    if user.has_perm(REVIEW_PERMISSION):
+        reports = (
+            SideEffectReport.objects.needing_review(today).select_related("patient").order_by("onset", "id")
+        )
+        lines = [
+            {
+                "record_number": report.patient.mrn,
+                "reported_on": timezone.localdate(report.reported_at),
+                "url": absolute_url(reverse("sideeffect_detail", args=[report.pk])),
+            }
+            for report in reports[:LINES_PER_SECTION]
+        ]
+        sections.append(Section("Side-effect reports to review", reports.count(), lines))
+    return Digest(user=user, today=today, sections=sections)
+
+
+def render_digest(digest: Digest) -> EmailMessage:
+    body = render_to_string(
+        "treatments/email/digest.txt",
+        {
+            "digest": digest,
+            "worklist_url": absolute_url(reverse("followup_list")),
+            "review_url": absolute_url(reverse("sideeffect_review_queue")),
+        },
+    )
+    return EmailMessage(subject=digest.subject, body=body, to=[digest.user.email])
+
+
+def send_digests(today: dt.date | None = None) -> int:
+    """Send today's digest to every recipient with something due; returns how many were sent."""
+    today = today or timezone.localdate()
+    messages = []
+    for user in recipients():
+        digest = build_digest(user, today)
+        if not digest.is_empty:
+            messages.append(render_digest(digest))
+    if not messages:
+        return 0
+    return mailers.default.send_messages(messages) or 0

@@ -1,0 +1,176 @@
+"""Side-effect figures over a period: one pure function per figure (querysets in, data out), with a
+shared "not enough data" state.
+
+Definitions (the same on the dashboard and the figures page):
+
+- **Treatments in the period**: signed treatments (not drafts, not voided, not originals superseded
+  by an amendment) whose date, in the clinic's time zone, lies between start and end inclusive.
+- **Treated patients**: distinct patients with at least one such treatment.
+- **Reports counted**: side-effect reports that are not voided and are linked to one of those
+  treatments, whatever their onset date (a report of a treatment before the period is not
+  counted, even if its onset falls in the period: its patient was treated outside the period).
+- **Share**: treated patients with at least one counted report / treated patients, next to the
+  share the clinic's FAQ states.
+- **By route and by lot**: through the linked treatment's (active) administrations. A treatment
+  given by two routes counts once under each route, and so do its reports; a report therefore
+  counts once per route (and once per lot), so these rows do not add up to the report total.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from treatments.models import Administration, Grade, Route, SideEffectReport, Term, Treatment
+from treatments.models.followups import local_midnight
+
+# The clinic FAQ ("What Can I Expect After the Procedure? Are There Any Side Effects?"): "Less than
+# 10% of patients have reported developing a mild fever, headache, nausea or vomiting."
+FAQ_STATED_SHARE = Decimal("0.10")
+# Below this many treated patients a share says more about chance than about the treatment.
+MIN_TREATED_PATIENTS = 5
+DEFAULT_PERIOD_DAYS = 365
+
+
+def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last 12 months up to today (inclusive)."""
+    today = today or timezone.localdate()
+    return today - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
+
+
+def treatments_in_period(start: dt.date, end: dt.date) -> QuerySet:
+    return Treatment.objects.signed().filter(
+        performed_at__gte=local_midnight(start), performed_at__lt=local_midnight(end + dt.timedelta(days=1))
+    )
+
+
+def reports_for(treatments: QuerySet) -> QuerySet:
+    return SideEffectReport.objects.active().filter(treatment__in=treatments)
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part / whole as a percentage with one decimal, or None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def patient_share(treatments: QuerySet, reports: QuerySet) -> dict:
+    """Treated patients, those with any side effect, and the share next to the FAQ's (2 queries)."""
+    treated = treatments.values("patient").distinct().count()
+    affected = reports.values("patient").distinct().count()
+    share = percent(affected, treated)
+    stated = Decimal(100) * FAQ_STATED_SHARE
+    return {
+        "treated_patients": treated,
+        "patients_with_report": affected,
+        "share_percent": share,
+        "stated_percent": stated.quantize(Decimal("0.1")),
+        "above_stated": share is not None and share > stated,
+        "enough_data": treated >= MIN_TREATED_PATIENTS,
+        "min_patients": MIN_TREATED_PATIENTS,
+    }
+
+
+def by_term(reports: QuerySet) -> list[dict]:
+    """Reports and patients per term, every term listed (one query). "Other" keeps its texts."""
+    counts = {
+        row["term"]: row
+        for row in reports.values("term").annotate(
+            reports=Count("id"), patients=Count("patient", distinct=True)
+        )
+    }
+    return [
+        {
+            "term": term.value,
+            "label": term.label,
+            "reports": counts.get(term.value, {}).get("reports", 0),
+            "patients": counts.get(term.value, {}).get("patients", 0),
+        }
+        for term in Term
+    ]
+
+
+def by_grade(reports: QuerySet) -> list[dict]:
+    """Reports and patients per CTCAE grade 1–5, zeros included (one query)."""
+    counts = {
+        row["grade"]: row
+        for row in reports.values("grade").annotate(
+            reports=Count("id"), patients=Count("patient", distinct=True)
+        )
+    }
+    return [
+        {
+            "grade": grade.value,
+            "label": grade.label,
+            "reports": counts.get(grade.value, {}).get("reports", 0),
+            "patients": counts.get(grade.value, {}).get("patients", 0),
+        }
+        for grade in Grade
+    ]
+
+
+def _exposure_counts(treatments: QuerySet, group_by: list[str]) -> QuerySet:
+    """Per group of administrations: treatments, treatments with a report, and reports."""
+    reported = Q(treatment__side_effects__id__isnull=False, treatment__side_effects__voided_at__isnull=True)
+    return (
+        Administration.objects.active()
+        .filter(treatment__in=treatments)
+        .values(*group_by)
+        .annotate(
+            treatments=Count("treatment", distinct=True),
+            treatments_with_report=Count("treatment", distinct=True, filter=reported),
+            reports=Count("treatment__side_effects", distinct=True, filter=reported),
+        )
+        .order_by(*group_by)
+    )
+
+
+def by_route(treatments: QuerySet) -> list[dict]:
+    """Per route used in the period: treatments, those with a report, reports, share (one query)."""
+    labels = dict(Route.choices)
+    return [
+        {
+            "route": row["route"],
+            "label": labels.get(row["route"], row["route"]),
+            "treatments": row["treatments"],
+            "treatments_with_report": row["treatments_with_report"],
+            "reports": row["reports"],
+            "share_percent": percent(row["treatments_with_report"], row["treatments"]),
+        }
+        for row in _exposure_counts(treatments, ["route"])
+    ]
+
+
+def by_lot(treatments: QuerySet) -> list[dict]:
+    """Per lot used in the period: the same counts as by route (one query)."""
+    return [
+        {
+            "lot_id": row["lot_id"],
+            "label": f"{row['lot__product__name']} lot {row['lot__lot_number']}",
+            "treatments": row["treatments"],
+            "treatments_with_report": row["treatments_with_report"],
+            "reports": row["reports"],
+            "share_percent": percent(row["treatments_with_report"], row["treatments"]),
+        }
+        for row in _exposure_counts(treatments, ["lot_id", "lot__product__name", "lot__lot_number"])
+    ]
+
+
+def side_effect_figures(start: dt.date, end: dt.date) -> dict:
+    """All figures for a period (six queries)."""
+    treatments = treatments_in_period(start, end)
+    reports = reports_for(treatments)
+    share = patient_share(treatments, reports)
+    return {
+        "start": start,
+        "end": end,
+        "share": share,
+        "enough_data": share["enough_data"],
+        "report_count": reports.count(),
+        "by_term": by_term(reports),
+        "by_grade": by_grade(reports),
+        "by_route": by_route(treatments),
+        "by_lot": by_lot(treatments),
+    }

@@ -1,0 +1,102 @@
+"""Side-effect report, amendment, review and the figures' period."""
+
+from django import forms
+
+from treatments.forms.common import DateInput, VersionedFormMixin
+from treatments.models import SERIOUSNESS_FIELDS, Grade, SideEffectReport, Term
+from treatments.services.side_effects import REPORT_FIELDS
+
+
+class TreatmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return (
+            f"{obj.treatment_date:%Y-%m-%d} · {obj.get_course_position_display()} (round {obj.round_number})"
+        )
+
+
+class SideEffectReportForm(VersionedFormMixin, forms.ModelForm):
+    """Report or amend a side effect. The model's clean() (dates, grade 5, other-with-text) runs on
+    the instance, so each rule's message shows on its field."""
+
+    treatment = TreatmentChoiceField(queryset=None, help_text="The treatment the side effect followed.")
+
+    class Meta:
+        model = SideEffectReport
+        fields = ["treatment", *REPORT_FIELDS]
+        widgets = {
+            "onset": DateInput(),
+            "resolved_on": DateInput(),
+            "action_taken": forms.Textarea(attrs={"rows": 2}),
+            "narrative": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, patient, amending: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        signed = patient.treatments.signed().order_by("-performed_at", "-id")
+        self.fields["treatment"].queryset = signed
+        if not self.instance.pk and not self.initial.get("treatment"):
+            latest = signed.first()
+            if latest is not None:
+                self.initial["treatment"] = latest.pk
+        self.fields["term_other"].help_text = "Required when the term is “Other”."
+        self.fields["grade"].help_text = "CTCAE v5: 1 mild … 5 death (grade 5 needs a fatal outcome)."
+        if amending:
+            self.add_version_field()
+            self.fields["reason"] = forms.CharField(
+                label="Reason for the amendment",
+                max_length=90,
+                help_text="Required (up to 90 characters); kept in the history with the old values.",
+            )
+
+    @property
+    def seriousness_fields(self):
+        return [self[name] for name in SERIOUSNESS_FIELDS]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in REPORT_FIELDS}
+
+
+class ReviewForm(forms.Form):
+    assessment = forms.CharField(
+        label="Your assessment", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    action = forms.CharField(
+        label="Action decided",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+        required=False,
+        help_text="E.g. no action, call the patient, see in clinic, report to the manufacturer.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+CHECKBOX = forms.CheckboxInput(attrs={"class": "form-check-input"})
+SELECT = {"class": "form-select"}
+
+
+class SideEffectFilterForm(forms.Form):
+    needs_review = forms.BooleanField(label="Needs review", required=False, widget=CHECKBOX)
+    ongoing = forms.BooleanField(label="Ongoing", required=False, widget=CHECKBOX)
+    grade = forms.TypedChoiceField(
+        choices=[("", "All grades"), *Grade.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+    term = forms.ChoiceField(
+        choices=[("", "All terms"), *Term.choices], required=False, widget=forms.Select(attrs=SELECT)
+    )
+    voided = forms.BooleanField(label="Voided only", required=False, widget=CHECKBOX)
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
+    end = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end of the period must be on or after its start.")
+        return cleaned

@@ -1,0 +1,263 @@
+"""Side-effect reports: list, report, amend, void, physician review queue and review, figures."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
+
+from clinic.mixins import RolePermissionMixin
+from treatments.figures import default_period, side_effect_figures
+from treatments.forms.common import VoidForm
+from treatments.forms.lookup import RecordNumberForm
+from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
+from treatments.history import history_rows
+from treatments.models import Patient, SideEffectReport, StaleRecord
+from treatments.services.side_effects import (
+    REVIEW_PERMISSION,
+    side_effect_amend,
+    side_effect_report,
+    side_effect_review,
+    side_effect_void,
+)
+from treatments.views.service_forms import ServiceErrorsFormMixin, add_service_error
+
+
+def report_queryset():
+    return SideEffectReport.objects.select_related(
+        "patient", "treatment", "reported_by", "reviewed_by", "voided_by"
+    )
+
+
+class SideEffectListView(RolePermissionMixin, ListView):
+    permission_required = "treatments.view_sideeffectreport"
+    template_name = "treatments/sideeffect_list.html"
+    context_object_name = "reports"
+    paginate_by = 25
+
+    def post(self, request, *args, **kwargs):
+        """Report for a record number typed in: on to that patient's report form (by id)."""
+        form = RecordNumberForm(request.POST)
+        if form.is_valid():
+            mrn = form.cleaned_data["mrn"].strip()
+            patient = Patient.objects.active().filter(mrn__iexact=mrn).only("pk").first()
+            if patient is not None:
+                return redirect("sideeffect_create", patient_pk=patient.pk)
+            messages.error(request, f"No active patient has the record number “{mrn}”.")
+        return redirect("sideeffect_list")
+
+    def get_queryset(self):
+        self.today = timezone.localdate()
+        self.filter_form = SideEffectFilterForm(self.request.GET or None)
+        reports = report_queryset().order_by("-onset", "-id")
+        data = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        reports = reports.voided() if data.get("voided") else reports.active()
+        if data.get("needs_review"):
+            reports = reports.needing_review(self.today)
+        if data.get("ongoing"):
+            reports = reports.filter(resolved_on__isnull=True)
+        if data.get("grade"):
+            reports = reports.filter(grade=data["grade"])
+        if data.get("term"):
+            reports = reports.filter(term=data["term"])
+        return reports
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for report in context["reports"]:
+            report.flagged = report.needs_review(self.today)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            {"filter_form": self.filter_form, "record_form": RecordNumberForm(), "query": query.urlencode()}
+        )
+        return context
+
+
+class SideEffectCreateView(RolePermissionMixin, ServiceErrorsFormMixin, CreateView):
+    permission_required = "treatments.add_sideeffectreport"
+    form_class = SideEffectReportForm
+    template_name = "treatments/sideeffect_form.html"
+    success_message = "Side effect reported."
+
+    def dispatch(self, request, *args, **kwargs):
+        self.patient = get_object_or_404(Patient.objects.active(), pk=kwargs["patient_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = SideEffectReport(patient=self.patient, reported_by=self.request.user)
+        kwargs["patient"] = self.patient
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["patient"] = self.patient
+        return context
+
+    def perform(self, form):
+        return side_effect_report(
+            patient=self.patient,
+            treatment=form.cleaned_data["treatment"],
+            user=self.request.user,
+            data=form.service_data(),
+        )
+
+    def get_success_url(self):
+        return reverse("sideeffect_detail", args=[self.object.pk])
+
+
+class SideEffectUpdateView(RolePermissionMixin, ServiceErrorsFormMixin, UpdateView):
+    """An amendment: every field may change, with a reason; the history keeps the old values."""
+
+    permission_required = "treatments.change_sideeffectreport"
+    form_class = SideEffectReportForm
+    template_name = "treatments/sideeffect_form.html"
+    success_message = "Report amended."
+
+    def get_queryset(self):
+        return report_queryset().active()
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["patient"] = self.object.patient
+        kwargs["amending"] = True
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["patient"] = self.object.patient
+        return context
+
+    def perform(self, form):
+        # The form has set the new values on its instance already: the service gets the report as
+        # stored, so it can tell what changed (a reviewed report's review reopens on a change).
+        return side_effect_amend(
+            report=report_queryset().get(pk=self.object.pk),
+            user=self.request.user,
+            data=form.service_data(),
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data.get("version"),
+            treatment=form.cleaned_data["treatment"],
+        )
+
+    def get_success_url(self):
+        return reverse("sideeffect_detail", args=[self.object.pk])
+
+
+def report_page(request, report: SideEffectReport, *, review_form=None, status: int = 200):
+    today = timezone.localdate()
+    can_review = request.user.has_perm(REVIEW_PERMISSION)
+    context = {
+        "report": report,
+        "today": today,
+        "review_reasons": report.review_reasons(today) if not report.is_voided else [],
+        "needs_review": report.needs_review(today),
+        "can_review": can_review and report.reviewed_at is None and not report.is_voided,
+        "review_form": review_form or ReviewForm(initial={"version": report.version}),
+        "can_see_history": request.user.has_perm("treatments.view_history"),
+    }
+    if context["can_see_history"]:
+        context["history"] = history_rows(report)
+    return render(request, "treatments/sideeffect_detail.html", context, status=status)
+
+
+class SideEffectDetailView(RolePermissionMixin, View):
+    permission_required = "treatments.view_sideeffectreport"
+
+    def get(self, request, pk):
+        return report_page(request, get_object_or_404(report_queryset(), pk=pk))
+
+
+class SideEffectVoidView(RolePermissionMixin, FormView):
+    """Voiding removes a report from the figures and the review queue, a clinical judgement: it is
+    left to physicians. GET shows the confirmation form; only POST voids."""
+
+    permission_required = REVIEW_PERMISSION
+    form_class = VoidForm
+    template_name = "treatments/void_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.report = get_object_or_404(report_queryset().active(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["record"] = self.report
+        context["cancel_url"] = reverse("sideeffect_detail", args=[self.report.pk])
+        return context
+
+    def form_valid(self, form):
+        try:
+            side_effect_void(report=self.report, user=self.request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Report voided. It is kept for audit and left out of the figures.")
+        return redirect("sideeffect_detail", pk=self.report.pk)
+
+
+class ReviewQueueView(RolePermissionMixin, ListView):
+    """Reports waiting for a physician, oldest onset first, each with why it is flagged."""
+
+    permission_required = REVIEW_PERMISSION
+    template_name = "treatments/sideeffect_review_queue.html"
+    context_object_name = "reports"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.today = timezone.localdate()
+        return report_queryset().needing_review(self.today).order_by("onset", "id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for report in context["reports"]:
+            report.reasons = report.review_reasons(self.today)
+        context["today"] = self.today
+        return context
+
+
+class SideEffectReviewView(RolePermissionMixin, View):
+    permission_required = REVIEW_PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        report = get_object_or_404(report_queryset(), pk=pk)
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    side_effect_review(
+                        report=report,
+                        user=request.user,
+                        assessment=form.cleaned_data["assessment"],
+                        action=form.cleaned_data["action"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+            except StaleRecord as conflict:
+                form.add_error(None, str(conflict))
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, "Review recorded.")
+                return redirect("sideeffect_review_queue")
+            report.refresh_from_db()
+        return report_page(request, report, review_form=form)
+
+
+class SideEffectFiguresView(RolePermissionMixin, TemplateView):
+    permission_required = "treatments.view_sideeffectreport"
+    template_name = "treatments/sideeffect_figures.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        start, end = default_period()
+        form = PeriodForm(self.request.GET or None, initial={"start": start, "end": end})
+        if form.is_bound and form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        context["form"] = form
+        context["figures"] = side_effect_figures(start, end)
+        return context
