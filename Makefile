@@ -36,12 +36,13 @@ setup: venv assets
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 
+# The demo accounts have no phone: EXOLOG_DEMO_SKIP_SECOND_FACTOR lets them in (refused without DEBUG).
 demo: migrate
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo --patients $(DEMO_PATIENTS)
+	DJANGO_DEBUG=true EXOLOG_DEMO_SKIP_SECOND_FACTOR=true $(PY) manage.py seed_demo --patients $(DEMO_PATIENTS)
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true EXOLOG_DEMO_SKIP_SECOND_FACTOR=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .
