@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from clinic.access_log import AccessLogExportView, AccessLogView
 from clinic.middleware import second_factor_exempt
 from clinic.second_factor import EnrolView, VerifyView
 from clinic.views import HomeView
@@ -23,6 +24,8 @@ urlpatterns = [
     path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
     path("account/verify/", second_factor_exempt(VerifyView.as_view()), name="second_factor_verify"),
     path("account/two-factor/", second_factor_exempt(EnrolView.as_view()), name="second_factor_enrol"),
+    path("audit/access/", AccessLogView.as_view(), name="access_log"),
+    path("audit/access/export.csv", AccessLogExportView.as_view(), name="access_log_export"),
     path("", include("treatments.urls")),
     # One login page for the whole site: the admin's own would be a second door to guard.
     path(

@@ -46,7 +46,7 @@ def enrolled_physician(physician):
 def test_roles_that_need_it_are_sent_to_enrol_before_any_page(request, role_user):
     user = request.getfixturevalue(role_user)
     client = password_login(user)
-    for url in [reverse("home"), reverse("patient_list"), "/admin/"]:
+    for url in [reverse("home"), reverse("patient_list"), reverse("access_log"), "/admin/"]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"] == f"{reverse('second_factor_enrol')}?next={url}"
