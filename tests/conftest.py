@@ -142,3 +142,27 @@ def make_patient(db, physician):
 @pytest.fixture
 def patient(make_patient):
     return make_patient(given_name="Ada", family_name="Lovelace", mrn="MRN-ADA")
+
+
+def _db_state() -> dict[str, tuple]:
+    """Row count of every table (and the sum of record versions) except sessions and the access
+    log, which opening a page is allowed to write."""
+    from django.apps import apps
+    from django.db.models import Sum
+
+    skipped = {"sessions.session", "clinic.accessevent", "axes.accesslog"}
+    state = {}
+    for model in apps.get_models(include_auto_created=True):
+        label = model._meta.label_lower
+        if label in skipped:
+            continue
+        rows = model._base_manager.all()
+        versions = rows.aggregate(total=Sum("version"))["total"] if hasattr(model, "version") else None
+        state[label] = (rows.count(), versions)
+    return state
+
+
+@pytest.fixture
+def db_snapshot(db):
+    """Call it before and after an action: equal results mean the action changed no record."""
+    return _db_state
