@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PATIENTS ?= 60
 
-.PHONY: run test setup venv assets migrate demo lint check-deploy clean
+.PHONY: run test setup venv assets migrate demo lint check-deploy security-report clean
 
 # Pick the first interpreter that really runs and is >= 3.12 (pyenv shims may exist but fail).
 $(PY):
@@ -58,6 +58,10 @@ check-deploy: setup
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))')" \
 	DJANGO_ALLOWED_HOSTS=clinic.example EMAIL_HOST=smtp.clinic.example \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Runs the whole suite collecting the security figures, then rewrites docs/SECURITY.md.
+security-report: setup
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py security_report
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov
