@@ -112,6 +112,22 @@ def holds_data() -> bool:
     )
 
 
+def wipe() -> None:
+    """Empty every table, as ``flush`` does, inside the caller's transaction."""
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        # TRUNCATE refuses a table whose foreign-key checks are still pending in this transaction
+        # (Django's constraints are deferred): run the checks now, and defer them again after.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("flush", interactive=False, verbosity=0)
+    if postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    # flush recreates the content types, perhaps under new ids: forget the cached ones.
+    ContentType.objects.clear_cache()
+
+
 def restore(path: Path, *, force: bool) -> dict[str, int]:
     """Load ``path`` in one transaction: any error leaves the database as it was."""
     if not path.is_file():
@@ -126,8 +142,6 @@ def restore(path: Path, *, force: bool) -> dict[str, int]:
     # this process while it loads. restore_db runs in its own manage.py process.
     with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
         if force:
-            call_command("flush", interactive=False, verbosity=0)
-            # flush recreates the content types, perhaps under new ids: forget the cached ones.
-            ContentType.objects.clear_cache()
+            wipe()
         call_command("loaddata", os.fspath(path.resolve()), verbosity=0)
         return model_counts()
