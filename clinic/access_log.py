@@ -1,10 +1,9 @@
-"""The access log for clinic admins: who opened which patient's record, filtered, paged and exported.
+"""The access log for clinic admins: who opened which patient's record, filtered, paged and exported."""
 
-What an admin sees of the patient is deliberately thin: the internal id and the record number, which
-answer "who opened record X?" (HIPAA accounting of access), and no name, birth date or clinical
-field. A clinic admin has no patient pages (domain: "sees no more clinical data than needed"), so
-nothing here links to one.
-"""
+# What an admin sees of the patient is deliberately thin: the internal id and the record number,
+# which answer "who opened record X?" (HIPAA accounting of access), and no name, birth date or
+# clinical field. A clinic admin has no patient pages (domain: "sees no more clinical data than
+# needed"), so nothing here links to one.
 
 import csv
 import datetime as dt

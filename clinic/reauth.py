@@ -1,8 +1,7 @@
-"""Asking a signed-in user for their password again, e.g. before signing a treatment (21 CFR 11.200).
+"""Asking a signed-in user for their password again, e.g. before signing a treatment (21 CFR 11.200)."""
 
-Use ``confirm_password(request.user, password, request=request)`` in a service or view, or the
-``PasswordConfirmForm`` in clinic.forms, which puts a field error on ``password`` when it fails.
-"""
+# Use confirm_password(request.user, password, request=request) in a service or view, or
+# clinic.forms.PasswordConfirmForm, which puts a field error on "password" when it fails.
 
 from django.contrib.auth import authenticate
 

@@ -1,9 +1,8 @@
-"""Security figures: counters the tests fill, written as JSON when EXOLOG_SECURITY_FIGURES names a file.
+"""Security figures: counters the tests fill, written as JSON when EXOLOG_SECURITY_FIGURES names a file."""
 
-A test takes the ``security_figures`` fixture and adds what it measured, e.g.
-``security_figures["urls_swept"] += 1``. ``manage.py security_report`` runs the suite with the
-variable set and turns the file into docs/SECURITY.md. Without the variable nothing is written.
-"""
+# A test takes the security_figures fixture and adds what it measured, e.g.
+# security_figures["urls_swept"] += 1. manage.py security_report runs the suite with the variable
+# set and turns the file into docs/SECURITY.md. Without the variable nothing is written.
 
 import json
 import os

@@ -1,9 +1,8 @@
-"""Audit trail: every clinical record is historied, bulk paths are closed, a write and its audit row
-commit together or not at all, and the users named in the trail cannot be deleted.
+"""Audit trail: every clinical write historied, bulk paths closed, write and audit row atomic."""
 
-``AUDITED_WRITES`` lists, per clinical record model, the service calls that create, change and
-void one. A ClinicalRecord subclass without an entry fails ``test_every_clinical_record_has_cases``.
-"""
+# AUDITED_WRITES lists, per clinical record model, the service calls that create, change and void
+# one. A ClinicalRecord subclass without an entry fails test_every_clinical_record_has_cases.
+# The users named in the trail cannot be deleted either.
 
 import datetime as dt
 from unittest import mock

@@ -1,9 +1,8 @@
-"""Every form of the project, fuzzed with Hypothesis: valid data or field errors, never an exception.
+"""Every form of the project, fuzzed with Hypothesis: valid data or field errors, never an exception."""
 
-``FORM_CASES`` says how to build each form (and how to save it when valid, inside a rolled-back
-savepoint, so that database rules are fuzzed too). A form class defined anywhere in clinic,
-treatments or faq without a case fails ``test_every_project_form_has_a_fuzz_case``.
-"""
+# FORM_CASES says how to build each form (and how to save it when valid, inside a rolled-back
+# savepoint, so that database rules are fuzzed too). A form class defined anywhere in clinic,
+# treatments or faq without a case fails test_every_project_form_has_a_fuzz_case.
 
 import contextlib
 import datetime as dt

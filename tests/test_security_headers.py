@@ -1,5 +1,4 @@
-"""Response headers (HSTS, nosniff, referrer, framing, CSP with nonce, no-store), templates free of
-inline script and style, and Django's deployment checks with production settings."""
+"""Security headers on pages, templates free of inline script and style, and check --deploy."""
 
 import os
 import re

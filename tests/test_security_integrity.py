@@ -1,5 +1,4 @@
-"""Integrity, generically over every model, admin and view: PROTECT on clinical foreign keys, no
-delete path anywhere, and a version carried by every form that edits a clinical record."""
+"""Integrity over every model, admin, view and form: PROTECT, no delete path, versioned forms."""
 
 import pytest
 from django.apps import apps

@@ -1,9 +1,8 @@
-"""Role x view x method matrix: every named view, every role, GET and POST, each cell asserted.
+"""Role x view x method matrix: every named view, every role, GET and POST, each cell asserted."""
 
-A view added to the URLconf without a row here fails ``test_every_named_view_has_a_row``: add its
-row (expected status per role for GET and POST, the object its URL needs, and whether it changes
-state) when you add the view.
-"""
+# A view added to the URLconf without a row here fails test_every_named_view_has_a_row: add its
+# row (expected status per role for GET and POST, the object its URL needs, and whether it changes
+# state) when you add the view.
 
 from dataclasses import dataclass
 
