@@ -49,7 +49,7 @@ ITEMS = [
         "HSTS, nosniff, Referrer-Policy, X-Frame-Options DENY, CSP (object-src, base-uri, frame-ancestors, "
         "nonce, no unsafe-inline); no inline script or style in templates",
         f"{H}::test_pages_carry {H}::test_the_nonce {H}::test_templates {H}::test_the_scanner "
-        f"{M}::test_matrix",
+        f"{M}::test_matrix test_security_browser.py",
         "header_pages_checked templates_scanned matrix_cells",
     ),
     Item(
@@ -77,7 +77,7 @@ ITEMS = [
         7,
         "TOTP second factor for physicians, clinic admins and superusers, with recovery codes; "
         "password asked again for signing (`clinic.reauth`); password policy",
-        "test_auth_second_factor.py test_auth_passwords.py",
+        "test_auth_second_factor.py test_auth_passwords.py test_security_browser.py",
     ),
     Item(
         8,
