@@ -10,7 +10,7 @@ DEMO_PATIENTS ?= 60
 
 SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run test setup venv assets system-deps migrate demo lint check-deploy clean
+.PHONY: run test setup venv assets system-deps migrate demo lint check-deploy security-report clean
 
 # Pick the first interpreter that really runs and is >= 3.12 (pyenv shims may exist but fail).
 $(PY):
@@ -47,12 +47,13 @@ setup: venv assets
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 
+# The demo accounts have no phone: EXOLOG_DEMO_SKIP_SECOND_FACTOR lets them in (refused without DEBUG).
 demo: migrate
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo --patients $(DEMO_PATIENTS)
+	DJANGO_DEBUG=true EXOLOG_DEMO_SKIP_SECOND_FACTOR=true $(PY) manage.py seed_demo --patients $(DEMO_PATIENTS)
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true EXOLOG_DEMO_SKIP_SECOND_FACTOR=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -62,10 +63,16 @@ test: setup system-deps lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-# Production settings must pass Django's deployment checks with no warning.
+# Production settings must pass Django's deployment checks with no warning. A production
+# environment sets EMAIL_HOST (Django refuses the console mail backend there), so this does too.
 check-deploy: setup
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))')" \
-	DJANGO_ALLOWED_HOSTS=clinic.example $(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_ALLOWED_HOSTS=clinic.example EMAIL_HOST=smtp.clinic.example \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Runs the whole suite collecting the security figures, then rewrites docs/SECURITY.md.
+security-report: setup
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py security_report
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov

@@ -6,3 +6,16 @@ from django.apps import AppConfig
 class ClinicConfig(AppConfig):
     name = "clinic"
     verbose_name = "Clinic"
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import pre_delete
+
+        from clinic.audit import refuse_deleting_audited_users
+        from clinic.middleware import mark_login
+
+        user_logged_in.connect(mark_login, dispatch_uid="exolog_mark_login")
+        pre_delete.connect(
+            refuse_deleting_audited_users, sender=get_user_model(), dispatch_uid="exolog_keep_audited_users"
+        )

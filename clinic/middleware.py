@@ -1,6 +1,24 @@
-"""Project middleware: keep pages with patient data out of every cache."""
+"""Project middleware: no caching of pages, automatic logoff, and the second-factor gate."""
 
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+
+from clinic.second_factor import needs_second_factor, user_has_totp
+
+log = logging.getLogger(__name__)
+
+LOGIN_AT_KEY = "exolog_login_at"
+SEEN_AT_KEY = "exolog_seen_at"
+# Last-activity time is written at most this often: a session save on every request would cost a
+# database write per page; the idle logoff may come up to this many seconds early, never late.
+SEEN_RESOLUTION_SECONDS = 30
 
 
 class NoStoreMiddleware:
@@ -16,3 +34,74 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, no_store=True, private=True, max_age=0)
         return response
+
+
+def mark_login(sender, request, user, **kwargs):
+    """user_logged_in receiver: the absolute timeout counts from here."""
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[LOGIN_AT_KEY] = now
+        request.session[SEEN_AT_KEY] = now
+
+
+class SessionTimeoutMiddleware:
+    """Automatic logoff (HIPAA 164.312(a)(2)(iii)): after SESSION_IDLE_TIMEOUT without a request, or
+    SESSION_ABSOLUTE_TIMEOUT after login, the session is flushed on the server and the user is sent
+    to the login page, with the page they were on (its path only: a query string may hold data)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            session = request.session
+            now = time.time()
+            login_at = session.setdefault(LOGIN_AT_KEY, now)
+            seen_at = session.get(SEEN_AT_KEY, now)
+            if now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
+                hours = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds() / 3600
+                return self.sign_out(
+                    request, f"You were signed out because a session lasts at most {hours:g} hours."
+                )
+            if now - seen_at > settings.SESSION_IDLE_TIMEOUT.total_seconds():
+                minutes = settings.SESSION_IDLE_TIMEOUT.total_seconds() / 60
+                return self.sign_out(
+                    request, f"You were signed out after {minutes:g} minutes without activity."
+                )
+            if now - seen_at >= SEEN_RESOLUTION_SECONDS or SEEN_AT_KEY not in session:
+                session[SEEN_AT_KEY] = now
+        return self.get_response(request)
+
+    def sign_out(self, request, message):
+        log.info("Session timed out for user id %s.", request.user.pk)
+        path = request.path
+        logout(request)  # flushes the session row: the old cookie is worthless from now on
+        messages.info(request, f"{message} Sign in again to continue where you were.")
+        return redirect_to_login(path)
+
+
+def second_factor_exempt(view):
+    """Mark a view that a signed-in user may open before passing the second factor."""
+    view.second_factor_exempt = True
+    return view
+
+
+class SecondFactorMiddleware:
+    """Physicians, clinic admins and superusers must pass the second factor after their password
+    before any page but the verify, enrolment, login and logout pages. The demo setting (refused in
+    production by settings.py) lets them through."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "second_factor_exempt", False) or settings.EXOLOG_DEMO_SKIP_SECOND_FACTOR:
+            return None
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or not needs_second_factor(user):
+            return None
+        target = "second_factor_verify" if user_has_totp(user) else "second_factor_enrol"
+        return redirect_to_login(request.path, login_url=reverse(target))

@@ -1,6 +1,7 @@
 """Exolog settings: one file, read from the environment (see .env.example)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic",
     "treatments",
     "faq",
@@ -89,11 +94,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before the login check, so that an expired session gets its own message and return path.
+    "clinic.middleware.SessionTimeoutMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "clinic.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "clinic.middleware.NoStoreMiddleware",
+    # Last, as django-axes requires: it turns a lockout flagged during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -139,6 +150,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Axes first: it refuses a locked-out username+address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -212,6 +229,40 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Automatic logoff (clinic.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=envint("EXOLOG_SESSION_IDLE_MINUTES", 30, minimum=1))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=envint("EXOLOG_SESSION_ABSOLUTE_HOURS", 12, minimum=1))
+# A backstop only: the middleware ends sessions first, with a message; the margin keeps Django from
+# expiring a session silently before the middleware can say why.
+SESSION_COOKIE_AGE = int((SESSION_ABSOLUTE_TIMEOUT + SESSION_IDLE_TIMEOUT).total_seconds())
+
+# Lockout (django-axes): 5 failures for one username from one address lock that pair only, so a
+# typo-prone colleague or an attacker guessing one account never locks anyone else out.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=envint("EXOLOG_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Log lines name a keyed hash of the username, never the typed text (people type passwords and
+# patient names into the wrong field).
+AXES_CLIENT_STR_CALLABLE = "clinic.lockout.client_str"
+# Behind the reverse proxy REMOTE_ADDR is the proxy; the client is read from X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "clinic.lockout.client_ip"
+EXOLOG_TRUSTED_PROXIES = envint("EXOLOG_TRUSTED_PROXIES", 0)
+
+# Second factor (django-otp TOTP plus one-time recovery codes) for physicians, clinic admins and
+# superusers; see clinic.middleware.SecondFactorMiddleware.
+OTP_TOTP_ISSUER = "Exolog"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Lets the demo accounts in without a phone. Development only: refused below without DEBUG.
+EXOLOG_DEMO_SKIP_SECOND_FACTOR = envbool("EXOLOG_DEMO_SKIP_SECOND_FACTOR", False)
+if EXOLOG_DEMO_SKIP_SECOND_FACTOR and not DEBUG:
+    raise ImproperlyConfigured(
+        "EXOLOG_DEMO_SKIP_SECOND_FACTOR is for the demo only and needs DJANGO_DEBUG=true; "
+        "production requires the second factor."
+    )
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -228,22 +279,31 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Calendar-feed URLs carry a secret token; request logs (404s, runserver) must not show it.
-    "filters": {"redact_secrets": {"()": "clinic.log_filters.RedactSecretURLs"}},
+    "filters": {
+        # Calendar-feed URLs carry a secret token; request logs (404s, runserver) must not show it.
+        "redact_secrets": {"()": "clinic.log_filters.RedactSecretURLs"},
+        # A 404 or CSRF line names the URL pattern, not the typed path (which may hold a name).
+        "route_not_path": {"()": "clinic.logsafety.RouteNotPathFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
     },
-    "loggers": {
-        "django.request": {"filters": ["redact_secrets"]},
-        "django.server": {"handlers": ["console"], "filters": ["redact_secrets"], "propagate": False},
-    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's default also mails errors to ADMINS with the request's POST data, which may be
+        # a patient's details: everything goes to the console handler only.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["route_not_path", "redact_secrets"]},
+        "django.security": {"filters": ["route_not_path"]},
+        "django.server": {"handlers": ["console"], "filters": ["redact_secrets"], "propagate": False},
+        # WeasyPrint reports every rendering step at INFO; only its warnings belong in the log.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # The clinic's contact details, printed on patient documents (the aftercare sheet).
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Exosome clinic").strip()
 CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "").strip()
 EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "112").strip()
-# WeasyPrint reports every rendering step at INFO; only its warnings belong in the application log.
-LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from faq.models import Category, Entry
-from tests.conftest import make_user
+from tests.conftest import login_verified, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def editor(clinic_admin):
 @pytest.fixture
 def editor_client(editor):
     client = Client()
-    client.force_login(editor)
+    login_verified(client, editor)
     return client
 
 
@@ -167,7 +167,7 @@ def test_entries_cannot_be_deleted_only_unpublished(editor_client, superuser):
     assert editor_client.get(reverse("admin:faq_entry_delete", args=[entry.pk])).status_code == 403
     assert 'class="deletelink"' not in editor_client.get(change_url(entry)).content.decode()
     root = Client()
-    root.force_login(superuser)
+    login_verified(root, superuser)
     assert root.get(reverse("admin:faq_entry_delete", args=[entry.pk])).status_code == 403
     assert root.post(reverse("admin:faq_entry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
     response = root.post(CHANGELIST, {"action": "delete_selected", "_selected_action": [entry.pk]})
@@ -204,7 +204,7 @@ def test_entries_refuse_bulk_writes_that_would_skip_the_history():
 def test_staff_with_a_staff_account_can_read_but_not_change(db):
     reader = make_user("reader", "Staff", is_staff=True)
     client = Client()
-    client.force_login(reader)
+    login_verified(client, reader)
     entry = Entry.objects.get(question=STORED)
     response = client.post(change_url(entry), form_data(entry, answer="Changed by staff."))
     assert response.status_code == 403

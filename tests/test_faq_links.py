@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from faq.links import AFTERCARE, CHECK_IN, KNOWN_TAGS, THREE_MONTH
 from faq.models import Entry
+from tests.conftest import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def edit_in_admin(editor, entry, **changes):
     editor.is_staff = True
     editor.save()
     client = Client()
-    client.force_login(editor)
+    login_verified(client, editor)
     data = {
         "question": entry.question,
         "slug": entry.slug,

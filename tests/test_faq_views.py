@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from faq.models import Category, Entry
+from tests.conftest import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_unpublished_entries_are_seen_only_by_editors(role_clients, superuser, c
     _, body = page(role_clients["clinic_admin"], draft.get_absolute_url())
     assert "unpublished</span>" in body and "<em>draft</em>" in body
     assert reverse("admin:faq_entry_change", args=[draft.pk]) in body
-    client.force_login(superuser)
+    login_verified(client, superuser)
     assert client.get(draft.get_absolute_url()).status_code == 200
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import login_verified
 from treatments.services.calendar import calendar_feed_create
 
 pytestmark = [
@@ -166,7 +167,7 @@ def test_a_canary_name_never_reaches_a_log(staff_client, make_patient, make_sign
     canary = make_patient(given_name="Canaryname", family_name="Logcheck")
     treatment = make_signed_treatment(canary, dt.date(2026, 5, 1))
     client = Client()
-    client.force_login(treatment.physician)
+    login_verified(client, treatment.physician)
     with caplog.at_level("DEBUG"):
         staff_client.get(reverse("followup_list"), {"patient": canary.pk})
         staff_client.post(reverse("followup_list"), {"mrn": canary.mrn})

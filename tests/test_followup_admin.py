@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import login_verified
 from treatments.models import CalendarFeed, FollowUp, SideEffectReport
 from treatments.services.calendar import calendar_feed_create
 from treatments.services.followup_actions import followup_record_attempt
@@ -19,7 +20,7 @@ pytestmark = [
 @pytest.fixture
 def root(superuser):
     client = Client()
-    client.force_login(superuser)
+    login_verified(client, superuser)
     return client
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from tests.conftest import login_verified
 from treatments.models import FollowUp, FollowUpStatus
 
 pytestmark = [
@@ -201,7 +202,7 @@ def test_csrf_is_enforced(followups, staff):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(staff)
+    login_verified(client, staff)
     call = followups["check_in"]
     response = client.post(
         url("followup_cancel", call), {"cancel-reason": "x", "cancel-version": call.version}

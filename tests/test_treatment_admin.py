@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import login_verified
 from treatments.models import Lot
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def root_client(superuser):
     client = Client()
-    client.force_login(superuser)
+    login_verified(client, superuser)
     return client
 
 
@@ -100,7 +101,7 @@ def test_a_clinic_admin_with_staff_status_manages_lots_but_sees_no_treatments(cl
     clinic_admin.is_staff = True
     clinic_admin.save()
     client = Client()
-    client.force_login(clinic_admin)
+    login_verified(client, clinic_admin)
     assert client.get(reverse("admin:treatments_lot_changelist")).status_code == 200
     assert client.get(reverse("admin:treatments_protocol_changelist")).status_code == 200
     assert client.get(reverse("admin:treatments_treatment_changelist")).status_code == 403

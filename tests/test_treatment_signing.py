@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login_verified
 from treatments.models import FollowUp, TreatmentStatus
 from treatments.services.signing import treatment_sign
 from treatments.services.treatments import treatment_save
@@ -106,7 +106,7 @@ def test_consent_must_predate_the_treatment(physician_client, make_treatment, ma
 def test_only_the_treating_physician_signs(make_treatment, patient, other_physician):
     treatment = make_treatment(patient)
     client = Client()
-    client.force_login(other_physician)
+    login_verified(client, other_physician)
     response = sign(client, treatment)
     assert "Only the treating physician (Helen Ross) can sign this treatment." in response.content.decode()
     treatment.refresh_from_db()

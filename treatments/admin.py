@@ -26,7 +26,8 @@ class NoDeleteAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+    # Django 6.1 passes an action_location (the one-argument signature is deprecated).
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions

@@ -2,12 +2,12 @@
 
 from django import forms
 
-from treatments.forms.common import DateInput, VersionedFormMixin
+from treatments.forms.common import DateInput, ModelMultipleChoiceField, VersionedFormMixin
 from treatments.models import Indication, Patient
 
 
 class PatientForm(VersionedFormMixin, forms.ModelForm):
-    indications = forms.ModelMultipleChoiceField(
+    indications = ModelMultipleChoiceField(
         queryset=Indication.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

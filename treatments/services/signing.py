@@ -62,7 +62,7 @@ def treatment_sign(*, treatment: Treatment, user, password: str, request, expect
         raise PermissionDenied("Only physicians can sign treatments.")
     if getattr(request, "user", None) != user:
         raise PermissionDenied("A treatment is signed by the user who is signed in.")
-    if not confirm_password(request, password):
+    if not confirm_password(user, password, request=request):
         raise ValidationError({"password": SIGNATURE_REFUSED})
     return treatment_sign_reauthenticated(treatment=treatment, user=user, expected_version=expected_version)
 

@@ -1,0 +1,120 @@
+"""In a real Chromium: sign-in with the second factor, and no CSP violation or console error on any page."""
+
+import os
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connections
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.roles import CLINIC_ADMIN, PHYSICIAN
+from tests.conftest import PASSWORD
+from tests.test_auth_second_factor import code_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+# Collects every CSP violation the page reports, before any of the page's own scripts run.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright runs an event loop in this thread; the ORM calls in the test are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context()
+        context.add_init_script(WATCH_CSP)
+        page = context.new_page()
+        page.console_errors = []
+        page.on(
+            "console", lambda message: message.type == "error" and page.console_errors.append(message.text)
+        )
+        yield page
+        browser.close()
+        # The ORM calls made while Playwright runs may use a connection of their own (its greenlet
+        # has its own context); PostgreSQL would not drop the test database with it still open.
+        connections.close_all()
+
+
+def assert_clean(page, where):
+    assert page.evaluate("window.__csp") == [], where
+    assert page.console_errors == [], where
+    assert page.evaluate("typeof window.bootstrap") == "object", where  # our scripts ran under the CSP
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    assert_clean(page, "login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")
+def test_a_physician_signs_in_with_a_code_and_no_page_breaks_the_policy(
+    live_server, browser_page, make_patient
+):
+    page = browser_page
+    physician = User.objects.create_user("browser.doc", password=PASSWORD)
+    physician.groups.add(Group.objects.get(name=PHYSICIAN))
+    device = TOTPDevice.objects.create(user=physician, name="phone", confirmed=True)
+    patient = make_patient(given_name="<script>\"'", family_name="Browser")
+
+    sign_in(page, live_server, "browser.doc")
+    assert "/account/verify/" in page.url
+    assert_clean(page, "verify")
+    page.fill("input[name=token]", code_for(device))
+    page.click("form:has(input[name=token]) button[type=submit]")
+    assert page.url == f"{live_server.url}/"
+    for path in [
+        "/",
+        "/patients/",
+        f"/patients/{patient.pk}/",
+        f"/patients/{patient.pk}/edit/",
+        "/patients/new/",
+    ]:
+        page.goto(live_server.url + path)
+        assert_clean(page, path)
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    assert page.locator("h1").inner_text().startswith("<script>\"'")
+    assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")
+def test_the_enrolment_qr_code_renders_under_the_policy(live_server, browser_page):
+    page = browser_page
+    admin = User.objects.create_user("browser.admin", password=PASSWORD)
+    admin.groups.add(Group.objects.get(name=CLINIC_ADMIN))
+    sign_in(page, live_server, "browser.admin")
+    assert "/account/two-factor/" in page.url
+    assert_clean(page, "enrol")
+    assert page.evaluate("document.querySelector('img.qr-code').naturalWidth") > 100
+    secret = re.sub(r"\s", "", page.locator(".user-select-all").inner_text())
+    from base64 import b32decode
+
+    pending = TOTPDevice(user=admin, key=b32decode(secret).hex())
+    page.fill("input[name=token]", code_for(pending))
+    page.click("form:has(input[name=token]) button[type=submit]")
+    assert page.locator(".recovery-codes li").count() == 10
+    assert_clean(page, "recovery codes")
+    page.goto(f"{live_server.url}/audit/access/")
+    assert_clean(page, "access log")
