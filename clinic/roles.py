@@ -37,6 +37,7 @@ ROLE_PERMISSIONS = {
         "treatments.sign_treatment",
         "treatments.void_treatment",
         "treatments.review_sideeffectreport",
+        "treatments.complete_assessment",
         "treatments.view_history",
     ],
     STAFF: list(_PATIENT_CARE),

@@ -184,6 +184,10 @@ STORAGES = {
     },
 }
 
+# A change reason (why a record was voided, amended, rescheduled) is kept whole in the audit
+# history: a text column, never cut at simple-history's default of 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

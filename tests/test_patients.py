@@ -229,3 +229,11 @@ def test_patient_names_with_markup_are_escaped(staff_client, make_patient):
     body = staff_client.get(patient.get_absolute_url()).content.decode()
     assert '<script>alert("x")</script>' not in body
     assert "&lt;script&gt;" in body
+
+
+def test_a_long_void_reason_is_kept_whole_in_the_history(physician_client, patient):
+    reason = "Registered twice by the front desk; the other record holds the signed consent. " * 8
+    physician_client.post(reverse("patient_void", args=[patient.pk]), {"reason": reason})
+    patient.refresh_from_db()
+    assert patient.void_reason == reason.strip()
+    assert patient.history.latest().history_change_reason == f"Voided: {reason.strip()}"

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from treatments.models import SERIOUSNESS_FIELDS, SideEffectReport, TreatmentStatus
-from treatments.services.audit import attribute, brief
+from treatments.services.audit import attribute
 
 REPORT_FIELDS = (
     "term",
@@ -93,7 +93,7 @@ def side_effect_amend(
         report.reviewed_by = None
         report.review_assessment = ""
         report.review_action = ""
-    attribute(report, user=user, reason=brief(f"Amended: {reason}"))
+    attribute(report, user=user, reason=f"Amended: {reason}")
     report.save()
     return report
 
@@ -102,7 +102,7 @@ def side_effect_amend(
 def side_effect_void(*, report: SideEffectReport, user, reason: str) -> SideEffectReport:
     """Void a report entered in error (e.g. on the wrong patient); it stays visible to auditors."""
     report.mark_voided(user=user, reason=reason)
-    attribute(report, user=user, reason=brief(f"Voided: {report.void_reason}"))
+    attribute(report, user=user, reason=f"Voided: {report.void_reason}")
     report.save()
     return report
 
