@@ -35,10 +35,30 @@ def test_the_page_shows_the_followup_its_forms_and_history(physician_client, fol
     assert "History of this follow-up" in page and "Scheduled on signing" in page
 
 
-def test_the_assessment_form_asks_for_the_decision(staff_client, followups):
-    page = staff_client.get(url("followup_detail", followups["three_month"])).content.decode()
+def test_the_assessment_form_asks_the_physician_for_the_decision(physician_client, staff_client, followups):
+    page = physician_client.get(url("followup_detail", followups["three_month"])).content.decode()
     assert 'name="complete-decision"' in page and 'name="complete-home_care_protocol"' in page
-    assert "History of this follow-up" not in page  # staff do not hold view_history
+    staff_page = staff_client.get(url("followup_detail", followups["three_month"])).content.decode()
+    assert 'name="complete-decision"' not in staff_page
+    assert "The 3-month assessment is completed by a physician" in staff_page
+    assert 'name="attempt-outcome"' in staff_page  # staff still chase the patient for it
+    assert "History of this follow-up" not in staff_page  # staff do not hold view_history
+
+
+def test_staff_cannot_complete_the_assessment(staff_client, followups):
+    assessment = followups["three_month"]
+    page = staff_client.post(
+        url("followup_complete", assessment),
+        {
+            "complete-contact": "visit",
+            "complete-completed_at": "2026-05-20T08:30",
+            "complete-decision": "booster",
+            "complete-version": assessment.version,
+        },
+    ).content.decode()
+    assert "completed by a physician, who decides further treatment" in page
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.decision) == (FollowUpStatus.SCHEDULED, "")
 
 
 @pytest.mark.parametrize(
@@ -68,9 +88,9 @@ def test_clinic_admins_cannot_act(admin_client_role, followups):
     assert call.status == FollowUpStatus.SCHEDULED
 
 
-def test_completing_through_the_page(staff_client, followups, staff):
+def test_completing_through_the_page(physician_client, followups, physician):
     assessment = followups["three_month"]
-    response = staff_client.post(
+    response = physician_client.post(
         url("followup_complete", assessment),
         {
             "complete-contact": "visit",
@@ -92,15 +112,15 @@ def test_completing_through_the_page(staff_client, followups, staff):
     assessment.refresh_from_db()
     assert assessment.status == FollowUpStatus.COMPLETED
     assert (assessment.pain, assessment.energy, assessment.global_impression) == (3, 7, 2)
-    assert assessment.decision == "booster" and assessment.completed_by == staff
+    assert assessment.decision == "booster" and assessment.completed_by == physician
     assert assessment.flare_up is False
-    page = staff_client.get(response["Location"]).content.decode()
+    page = physician_client.get(response["Location"]).content.decode()
     assert "Follow-up completed." in page and "Booster" in page
 
 
-def test_an_error_shows_on_the_form_and_keeps_what_was_typed(staff_client, followups):
+def test_an_error_shows_on_the_form_and_keeps_what_was_typed(physician_client, followups):
     assessment = followups["three_month"]
-    page = staff_client.post(
+    page = physician_client.post(
         url("followup_complete", assessment),
         {
             "complete-contact": "call",

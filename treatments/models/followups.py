@@ -165,6 +165,9 @@ class FollowUp(ClinicalRecord):
         ordering = ["due_on", "id"]
         verbose_name = "follow-up"
         verbose_name_plural = "follow-ups"
+        permissions = [
+            ("complete_assessment", "Can complete the 3-month assessment and decide further treatment"),
+        ]
         constraints = ClinicalRecord.Meta.constraints + [
             models.CheckConstraint(
                 condition=Q(window_start__lte=models.F("due_on")) & Q(due_on__lte=models.F("window_end")),

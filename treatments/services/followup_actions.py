@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from treatments.models import Decision, FollowUp, FollowUpAttempt, FollowUpStatus
-from treatments.services.audit import attribute, brief
+from treatments.services.audit import attribute
 
 COMPLETION_FIELDS = (
     "contact",
@@ -75,6 +75,12 @@ def followup_complete(
         raise ValidationError(
             f"This follow-up is {followup.get_status_display().lower()}: only a scheduled or missed "
             "follow-up can be completed."
+        )
+    if followup.is_assessment and not user.has_perm("treatments.complete_assessment"):
+        # domain.md: physicians decide on boosters at the 3-month assessment.
+        raise ValidationError(
+            "The 3-month assessment is completed by a physician, who decides further treatment. "
+            "Staff can record contact attempts or reschedule it."
         )
     unknown = set(data) - set(COMPLETION_FIELDS)
     if unknown:
@@ -152,7 +158,7 @@ def followup_cancel(*, followup: FollowUp, user, reason: str, expected_version=N
     followup.status = FollowUpStatus.CANCELLED
     followup.status_reason = reason
     followup.full_clean()
-    attribute(followup, user=user, reason=brief(f"Cancelled: {reason}"))
+    attribute(followup, user=user, reason=f"Cancelled: {reason}")
     followup.save()
     return followup
 
@@ -189,7 +195,7 @@ def followup_reschedule(
     attribute(
         followup,
         user=user,
-        reason=brief(f"Rescheduled {old_due:%Y-%m-%d} → {new_due:%Y-%m-%d} ({where}): {reason}"),
+        reason=f"Rescheduled {old_due:%Y-%m-%d} → {new_due:%Y-%m-%d} ({where}): {reason}",
     )
     followup.save()
     return followup
