@@ -172,7 +172,8 @@ class FollowUpDetailView(RolePermissionMixin, DetailView):
 
 class FollowUpActionView(RolePermissionMixin, View):
     """Base of the actions: POST only; a rule or stale-form error shows the page again with the
-    form as it was sent and the message on it."""
+    form as it was sent and the message on it. Subclasses name their ``action`` and define
+    ``perform(followup, form)``, which calls the service."""
 
     permission_required = "treatments.change_followup"
     http_method_names = ["post"]
@@ -195,9 +196,6 @@ class FollowUpActionView(RolePermissionMixin, View):
                 return redirect("followup_detail", pk=followup.pk)
             followup.refresh_from_db()
         return followup_page(request, followup, bound={self.action: form})
-
-    def perform(self, followup, form):
-        raise NotImplementedError
 
 
 class FollowUpCompleteView(FollowUpActionView):

@@ -50,12 +50,10 @@ def treatment_queryset():
 
 
 class TreatmentFormView(RolePermissionMixin, View):
-    """Shared by the create and edit pages: the visit form plus its administrations formset."""
+    """Shared by the create and edit pages: the visit form plus its administrations formset.
+    Subclasses define ``get_treatment()``: a new draft for the patient, or the draft being edited."""
 
     template_name = "treatments/treatment_form.html"
-
-    def get_treatment(self) -> Treatment:
-        raise NotImplementedError
 
     def initial(self) -> dict:
         return {}
