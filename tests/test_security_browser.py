@@ -12,18 +12,15 @@ from clinic.roles import CLINIC_ADMIN, PHYSICIAN
 from tests.conftest import PASSWORD
 from tests.test_auth_second_factor import code_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# No serialized_rollback: the autouse fixture in conftest.py puts the data-migration rows (groups,
+# indications, protocol, FAQ) back after a transactional test flushed them.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Playwright's session event loop runs in this thread from the first browser test on; the ORM calls
+# in the fixtures and tests are still synchronous (as in test_e2e_browser.py, set before any runs).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 # Collects every CSP violation the page reports, before any of the page's own scripts run.
 WATCH_CSP = """
 window.__csp = [];
@@ -34,25 +31,20 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context()
-        context.add_init_script(WATCH_CSP)
-        page = context.new_page()
-        page.console_errors = []
-        page.on(
-            "console", lambda message: message.type == "error" and page.console_errors.append(message.text)
-        )
-        yield page
-        browser.close()
-        # The ORM calls made while Playwright runs may use a connection of their own (its greenlet
-        # has its own context); PostgreSQL would not drop the test database with it still open.
-        connections.close_all()
+def browser_page(browser):
+    """A fresh context of pytest-playwright's session browser (Debian's Chromium, launched with the
+    arguments in conftest.py). Starting a second Playwright here failed once test_e2e_browser.py had
+    started the session one: its event loop already runs in this thread."""
+    context = browser.new_context()
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    yield page
+    context.close()
+    # The ORM calls made while Playwright runs may use a connection of their own (its greenlet
+    # has its own context); PostgreSQL would not drop the test database with it still open.
+    connections.close_all()
 
 
 def assert_clean(page, where):
