@@ -17,6 +17,10 @@ pytestmark = pytest.mark.django_db
 # the URLconf (WhiteNoise serves them); the lockout page is the login page's own answer.
 PUBLIC = {
     "login": {"GET": 200, "POST": 200},
+    # The private calendar feed: calendar apps cannot sign in, so the unguessable token in the URL is
+    # the only credential. The sweep's made-up token is unknown: 404 (a known one is tested in
+    # test_calendar_feed.py and test_followup_access.py). The feed is read-only: POST is 405.
+    "calendar_feed": {"GET": 404, "POST": 405},
 }
 
 
