@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import ActionLocation
 from simple_history.admin import SimpleHistoryAdmin
 
 from treatments.dosing import format_amount
@@ -17,6 +16,7 @@ from treatments.models import (
     Protocol,
     Treatment,
 )
+from treatments.services.audit import attribute
 from treatments.services.lots import lot_save
 
 
@@ -33,8 +33,19 @@ class NoDeleteAdminMixin:
         return actions
 
 
+class AttributedAdminMixin:
+    """Records who created a record made in the admin, and gives every admin save a reason in the
+    history (simple-history records who and when; without a reason the audit row had none)."""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        attribute(obj, user=request.user, reason="Edited in the admin" if change else "Added in the admin")
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Patient)
-class PatientAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+class PatientAdmin(NoDeleteAdminMixin, AttributedAdminMixin, SimpleHistoryAdmin):
     list_display = ["mrn", "family_name", "given_name", "date_of_birth", "consent_on_file", "voided_at"]
     list_filter = ["sex", "indications", ("voided_at", admin.EmptyFieldListFilter)]
     search_fields = ["mrn", "family_name", "given_name"]
@@ -48,11 +59,6 @@ class PatientAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         "void_reason",
     ]
     filter_horizontal = ["indications"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Indication)
@@ -73,15 +79,6 @@ CLINICAL_READONLY = [
     "voided_by",
     "void_reason",
 ]
-
-
-class AttributedAdminMixin:
-    """Records who created a record made in the admin (simple-history records who changed it)."""
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Product)
