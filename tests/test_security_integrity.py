@@ -1,5 +1,7 @@
 """Integrity over every model, admin, view and form: PROTECT, no delete path, versioned forms."""
 
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -138,3 +140,68 @@ def test_a_stale_form_gets_a_clear_conflict_and_loses_nothing(physician_client, 
     assert 'value="Second"' in body
     patient.refresh_from_db()
     assert (patient.family_name, patient.version) == ("First", 2)
+
+
+# Treatment drafts: the treatment and each of its administrations carry their versions -----------
+
+
+def test_a_stale_draft_loses_nothing_and_keeps_the_second_persons_input(
+    physician_client, staff_client, make_treatment, patient, lot
+):
+    from tests.test_treatment_form import edit_data
+
+    treatment = make_treatment(patient)
+    url = reverse("treatment_update", args=[treatment.pk])
+    page = physician_client.get(url).content.decode()
+    assert 'name="version"' in page and 'name="administrations-0-version"' in page
+    administration = treatment.administrations.get()
+    row = {"route": "iv_drip", "lot": lot.pk, "version": administration.version}
+    stale = edit_data(treatment, lot, [row | {"dose_billion": "3"}])
+    assert (
+        physician_client.post(url, edit_data(treatment, lot, [row | {"dose_billion": "2"}])).status_code
+        == 302
+    )
+    response = staff_client.post(url, stale | {"physician": treatment.physician_id})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "changed by someone else while you were editing" in body
+    assert 'value="3"' in body  # the second person's dose is still in the form
+    assert treatment.administrations.active().get().dose_billion == Decimal("2")
+
+
+def test_an_administration_row_is_checked_even_when_the_treatment_version_is_current(
+    physician_client, make_treatment, patient, lot, db_snapshot
+):
+    """A form whose treatment version was set by hand still carries its administration's version."""
+    from tests.test_treatment_form import edit_data
+
+    treatment = make_treatment(patient)
+    administration = treatment.administrations.get()
+    row = {"route": "iv_drip", "lot": lot.pk, "dose_billion": "3", "version": administration.version + 1}
+    before = db_snapshot()
+    response = physician_client.post(
+        reverse("treatment_update", args=[treatment.pk]), edit_data(treatment, lot, [row])
+    )
+    assert response.status_code == 200
+    assert "This administration was changed by someone else" in response.content.decode()
+    assert db_snapshot() == before
+
+
+# Lots edited in the Django admin -----------------------------------------------------------------
+
+
+def test_a_stale_lot_form_in_the_admin_gets_a_conflict_and_loses_nothing(superuser_client, lot):
+    from tests.test_treatment_admin import lot_form
+
+    url = reverse("admin:treatments_lot_change", args=[lot.pk])
+    page = superuser_client.get(url).content.decode()
+    assert 'type="hidden" name="version" value="1"' in page
+    first = superuser_client.post(url, lot_form(lot, storage_location="Freezer A", version="1"))
+    assert first.status_code == 302
+    second = superuser_client.post(url, lot_form(lot, storage_location="Freezer B", version="1"))
+    assert second.status_code == 200
+    body = second.content.decode()
+    assert "changed by someone else while you were editing" in body
+    assert 'value="Freezer B"' in body
+    lot.refresh_from_db()
+    assert (lot.storage_location, lot.version) == ("Freezer A", 2)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from treatments.dosing import format_amount
+from treatments.forms.common import VersionedFormMixin
 from treatments.forms.lots import LotRulesFormMixin
 from treatments.models import (
     Administration,
@@ -14,6 +15,7 @@ from treatments.models import (
     Patient,
     Product,
     Protocol,
+    StaleRecord,
     Treatment,
 )
 from treatments.services.audit import attribute
@@ -89,7 +91,10 @@ class ProductAdmin(NoDeleteAdminMixin, AttributedAdminMixin, SimpleHistoryAdmin)
     readonly_fields = CLINICAL_READONLY
 
 
-class LotAdminForm(LotRulesFormMixin, forms.ModelForm):
+class LotAdminForm(LotRulesFormMixin, VersionedFormMixin, forms.ModelForm):
+    # Declared on the class so that the admin lists it among the form's fields and renders it.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Lot
         fields = [
@@ -108,6 +113,21 @@ class LotAdminForm(LotRulesFormMixin, forms.ModelForm):
             "notes",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_field()
+
+    def clean(self):
+        # The admin cannot turn the service's StaleRecord into a message: check here first (lot_save
+        # checks again under lock).
+        cleaned = super().clean()
+        version = cleaned.get("version")
+        if self.instance.pk and version is not None:
+            stored = Lot._base_manager.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if stored != version:
+                raise forms.ValidationError(str(StaleRecord(self.instance)))
+        return cleaned
+
 
 @admin.register(Lot)
 class LotAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
@@ -118,7 +138,11 @@ class LotAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_filter = ["status", "product", ("expires_on", admin.DateFieldListFilter)]
     search_fields = ["lot_number", "product__name"]
     list_select_related = ["product"]
-    readonly_fields = ["stock_on_hand", "recalled_at", "recalled_by"] + CLINICAL_READONLY
+    # The version travels in the form (hidden) for the stale-form check, so it is not read-only here.
+    readonly_fields = ["stock_on_hand", "recalled_at", "recalled_by"] + [
+        name for name in CLINICAL_READONLY if name != "version"
+    ]
+    exclude = ["version"]  # not from the model (it is not editable): the form declares its own
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_stock()
@@ -131,7 +155,12 @@ class LotAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         return format_amount(stock if stock is not None else obj.current_stock_ml())
 
     def save_model(self, request, obj, form, change):
-        lot_save(lot=obj, user=request.user, reason="Edited in the admin" if change else "Received (admin)")
+        lot_save(
+            lot=obj,
+            user=request.user,
+            expected_version=form.cleaned_data.get("version"),
+            reason="Edited in the admin" if change else "Received (admin)",
+        )
 
 
 class FollowUpStepInline(admin.TabularInline):

@@ -89,7 +89,7 @@ def lot_options(day, keep_ids=()) -> tuple[list, dict]:
     return choices, data
 
 
-class AdministrationForm(forms.ModelForm):
+class AdministrationForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Administration
         fields = ["route", "site", "lot", "dose_billion", "whole_dose_given", "not_given_reason"]
@@ -102,6 +102,7 @@ class AdministrationForm(forms.ModelForm):
 
     def __init__(self, *args, lot_choices=None, default_lot=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_version_field()
         # Any active lot passes the form; the service decides whether it may be used and says why.
         self.fields["lot"].queryset = Lot.objects.active()
         if lot_choices is not None:

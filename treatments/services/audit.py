@@ -6,4 +6,3 @@ def attribute(instance, *, user, reason: str = "") -> None:
     instance._history_user = user
     if reason:
         instance._change_reason = reason
-

@@ -144,13 +144,20 @@ def _check_physician(treatment: Treatment) -> None:
 
 @transaction.atomic
 def treatment_save(
-    *, treatment: Treatment, user, administrations: list[Administration], expected_version=None, reason=""
+    *,
+    treatment: Treatment,
+    user,
+    administrations: list[Administration],
+    expected_version=None,
+    administration_versions: dict | None = None,
+    reason="",
 ) -> Treatment:
     """Create or update a draft treatment with the administrations it should hold.
 
     ``administrations`` are new (unsaved) or existing ones with their new values; any active
     administration of the draft that is not listed is voided ("Removed from draft") and its volume
     returns to stock. Volumes are computed here from each lot's concentration, never taken from a form.
+    ``administration_versions`` maps an existing administration's pk to the version its form loaded.
     """
     creating = treatment._state.adding
     lock_patient(treatment.patient_id)
@@ -159,6 +166,9 @@ def treatment_save(
         treatment.status = TreatmentStatus.DRAFT
     else:
         lock_draft(treatment, expected_version)
+        # Each administration row is checked too, not only the treatment that holds it.
+        for pk, version in sorted((administration_versions or {}).items()):
+            Administration(pk=pk).check_version(version)
     treatment.full_clean()
     _check_physician(treatment)
     check_administrations(treatment=treatment, administrations=administrations)

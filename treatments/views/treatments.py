@@ -114,12 +114,14 @@ class TreatmentFormView(RolePermissionMixin, View):
                 for f in formset.forms
                 if not f.cleaned_data.get("DELETE") and (f.instance.pk or f.has_changed())
             ]
+            versions = {f.instance.pk: f.cleaned_data.get("version") for f in formset.forms if f.instance.pk}
             try:
                 treatment = treatment_save(
                     treatment=form.instance,
                     user=request.user,
                     administrations=kept,
                     expected_version=form.cleaned_data.get("version"),
+                    administration_versions=versions,
                 )
             except StaleRecord as conflict:
                 form.add_error(None, str(conflict))
