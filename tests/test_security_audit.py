@@ -385,12 +385,6 @@ def test_bulk_paths_that_bypass_the_audit_are_closed(model, ctx):
         records.first().delete()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Open in treatments/models/base.py: _base_manager is Django's plain Manager, so "
-    "Model._base_manager.update()/.delete() skip ClinicalQuerySet's guard (and the history). "
-    "Remove this marker once each clinical model's Meta sets base_manager_name to a guarded manager.",
-)
 def test_the_base_manager_is_closed_too(ctx):
     open_paths = []
     for model in clinical_models():

@@ -164,6 +164,7 @@ class FollowUp(ClinicalRecord):
     class Meta:
         ordering = ["due_on", "id"]
         verbose_name = "follow-up"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "follow-ups"
         permissions = [
             ("complete_assessment", "Can complete the 3-month assessment and decide further treatment"),

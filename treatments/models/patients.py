@@ -131,6 +131,7 @@ class Patient(ClinicalRecord):
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         verbose_name = "patient"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "patients"
         permissions = [
             ("void_patient", "Can void a patient record"),

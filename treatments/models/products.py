@@ -44,6 +44,7 @@ class Product(ClinicalRecord):
     class Meta:
         ordering = ["name"]
         verbose_name = "product"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "products"
         constraints = ClinicalRecord.Meta.constraints
 
@@ -127,6 +128,7 @@ class Lot(ClinicalRecord):
     class Meta:
         ordering = ["expires_on", "lot_number"]
         verbose_name = "lot"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "lots"
         permissions = [("recall_lot", "Can recall a lot")]
         constraints = ClinicalRecord.Meta.constraints + [

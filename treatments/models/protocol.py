@@ -68,6 +68,7 @@ class Protocol(ClinicalRecord):
     class Meta:
         ordering = ["-effective_from"]
         verbose_name = "protocol"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "protocol versions"
         constraints = ClinicalRecord.Meta.constraints + [
             models.CheckConstraint(condition=Q(max_dose_billion__gt=0), name="protocol_max_dose_positive"),

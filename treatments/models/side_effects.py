@@ -119,6 +119,7 @@ class SideEffectReport(ClinicalRecord):
     class Meta:
         ordering = ["-onset", "-id"]
         verbose_name = "side-effect report"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "side-effect reports"
         permissions = [("review_sideeffectreport", "Can review side-effect reports")]
         constraints = ClinicalRecord.Meta.constraints + [

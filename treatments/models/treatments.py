@@ -117,6 +117,7 @@ class Treatment(ClinicalRecord):
     class Meta:
         ordering = ["-performed_at", "-id"]
         verbose_name = "treatment"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "treatments"
         permissions = [
             ("sign_treatment", "Can sign a treatment"),
@@ -262,6 +263,7 @@ class Administration(ClinicalRecord):
     class Meta:
         ordering = ["treatment", "order", "id"]
         verbose_name = "administration"
+        base_manager_name = "objects"  # Django internals use it too: keep bulk writes closed
         verbose_name_plural = "administrations"
         constraints = ClinicalRecord.Meta.constraints + [
             models.CheckConstraint(condition=Q(dose_billion__gt=0), name="administration_dose_positive"),
