@@ -7,6 +7,8 @@ PYTHON_CANDIDATES := python3.13 python3.12 python3 python \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PATIENTS ?= 60
+# The suite runs in parallel, one worker per core (each with its own test database).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
@@ -61,7 +63,7 @@ lint: venv
 
 test: setup system-deps lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 # Production settings must pass Django's deployment checks with no warning. A production
 # environment sets EMAIL_HOST (Django refuses the console mail backend there), so this does too.
