@@ -3,11 +3,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
 
 from clinic.roles import PHYSICIAN
 from treatments.dosing import format_amount
 from treatments.forms.common import DateTimeInput, VersionedFormMixin
-from treatments.models import Administration, Lot, Treatment
+from treatments.models import Administration, Lot, Protocol, Treatment
 
 
 def physician_choices():
@@ -60,6 +61,18 @@ class TreatmentForm(VersionedFormMixin, forms.ModelForm):
             self.fields["physician"].empty_label = "Choose the treating physician"
         else:
             del self.fields["physician"]
+
+    def clean_performed_at(self):
+        # A treatment is judged by the protocol in force on its date: before the first one there is
+        # none (the dose limit and the follow-ups would be undefined). Found by the form fuzzing.
+        performed_at = self.cleaned_data.get("performed_at")
+        if performed_at is not None:
+            day = timezone.localdate(performed_at)
+            if not Protocol.objects.active().filter(effective_from__lte=day).exists():
+                raise forms.ValidationError(
+                    f"No clinic protocol is in force on {day:%Y-%m-%d}: check the date of the treatment."
+                )
+        return performed_at
 
 
 def lot_label(lot) -> str:

@@ -98,7 +98,10 @@ def check_administrations(*, treatment: Treatment, administrations: list[Adminis
         if lot.pk not in exempt and (reason := lot.unusable_reason(day)):
             errors.append(f"{prefix}{reason} It cannot be administered.")
 
-    protocol = Protocol.objects.in_force_on(day)
+    try:
+        protocol = Protocol.objects.in_force_on(day)
+    except Protocol.DoesNotExist as missing:
+        raise ValidationError({"performed_at": str(missing)}) from None
     if total > protocol.max_dose_billion:
         errors.append(over_maximum_message(total, protocol.max_dose_billion))
 
