@@ -36,6 +36,8 @@ COMPLETION_FIELDS = (
 )
 # A clock a few minutes fast on a tablet must not refuse a contact made just now.
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+# How far ahead a follow-up may be rescheduled.
+RESCHEDULE_HORIZON_DAYS = 730
 
 
 def _refuse_unless_scheduled(followup: FollowUp, action: str) -> None:
@@ -178,6 +180,12 @@ def followup_reschedule(
         )
     if new_due < today:
         raise ValidationError({"new_due": f"The new due date must be today ({today:%Y-%m-%d}) or later."})
+    latest = today + dt.timedelta(days=RESCHEDULE_HORIZON_DAYS)
+    if new_due > latest:
+        # Also keeps the window arithmetic below clear of the calendar's end (found by fuzzing).
+        raise ValidationError(
+            {"new_due": f"The new due date must be within two years ({latest:%Y-%m-%d} at the latest)."}
+        )
     if new_due == followup.due_on:
         raise ValidationError({"new_due": f"The follow-up is already due on {new_due:%Y-%m-%d}."})
     within = followup.window_start <= new_due <= followup.window_end
