@@ -1,5 +1,7 @@
 """Side-effect report, amendment, review and the figures' period."""
 
+import datetime as dt
+
 from django import forms
 
 from treatments.forms.common import DateInput, VersionedFormMixin
@@ -90,12 +92,21 @@ class SideEffectFilterForm(forms.Form):
     voided = forms.BooleanField(label="Voided only", required=False, widget=CHECKBOX)
 
 
+# Wide enough for any period of a clinic's records; beyond it, the day arithmetic and the time-zone
+# conversion of the period's ends overflow (a 500 found by the form fuzzing).
+EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
     end = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("start", "end"):
+            day = cleaned.get(name)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                self.add_error(name, f"Choose a date from {EARLIEST_DAY:%Y-%m-%d} to {LATEST_DAY:%Y-%m-%d}.")
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and start > end:
             self.add_error("end", "The end of the period must be on or after its start.")
