@@ -13,6 +13,7 @@ from clinic.second_factor import needs_second_factor
 from tests.figures import (  # noqa: F401 (pytest hooks and the figures fixture)
     pytest_runtest_logreport,
     pytest_sessionfinish,
+    pytest_testnodedown,
     security_figures,
 )
 from treatments.models import Indication, Patient

@@ -30,7 +30,18 @@ def pytest_runtest_logreport(report):
         OUTCOMES.setdefault(report.nodeid, "passed")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Under pytest-xdist the controller gets every report (so the outcomes) but the figures are
+    counted in the workers: each hands its own over when it finishes."""
+    FIGURES.update(getattr(node, "workeroutput", {}).get("security_figures", {}))
+
+
 def pytest_sessionfinish(session, exitstatus):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller writes the file
+        workeroutput["security_figures"] = dict(FIGURES)
+        return
     target = os.environ.get("EXOLOG_SECURITY_FIGURES", "").strip()
     if not target:
         return
