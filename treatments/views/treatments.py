@@ -305,10 +305,12 @@ class TreatmentVoidView(TreatmentActionView):
         )
         return kwargs
 
-    def get(self, request, *args, **kwargs):
-        if not can_void(self.treatment, request.user):
+    def dispatch(self, request, *args, **kwargs):
+        # GET and POST alike: a POST with no reason used to re-render the form (200) for a user who
+        # may not void this treatment, where the GET was refused (found by the role matrix).
+        if self.has_permission() and not can_void(self.treatment, request.user):
             raise PermissionDenied("You cannot void this treatment.")
-        return super().get(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def perform(self, form):
         treatment = treatment_void(
