@@ -4,15 +4,22 @@
 # row (expected status per role for GET and POST, the object its URL needs, and whether it changes
 # state) when you add the view.
 
+import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.conftest import login_verified
+from faq.models import Entry
+from tests.conftest import PASSWORD, login_verified
 from tests.test_security_headers import assert_no_inline_code, assert_security_headers
+from tests.test_treatment_form import edit_data as treatment_edit_data
+from tests.test_treatment_form import form_data as treatment_form_data
 from tests.urlwalk import named_urls
+from treatments.services.calendar import calendar_feed_create
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +35,50 @@ def row(physician, staff, clinic_admin, no_role, anonymous=LOGIN) -> dict:
 class View:
     get: dict
     post: dict
-    obj: str | None = None  # the OBJECTS factory whose pk fills the URL
+    obj: str | None = None  # the OBJECTS factory whose pk (or slug) fills the URL
+    obj_in_url: bool = True  # False: the object is only needed for the view to act on
     changes_state: bool = False  # sign, void, delete...: GET must change nothing
 
 
-# Objects a URL's <int:pk> points at. A feature adds its own factory here.
+# Objects a URL's parameter points at (a pk, a slug, or the string itself). A feature adds its own
+# factory here; each takes the ``factories`` fixture below.
+def _signed(f):
+    return f.make_treatment(f.make_patient(), sign=True)
+
+
+def _report(f):
+    treatment = _signed(f)
+    return f.make_report(treatment, onset=treatment.treatment_date)
+
+
 OBJECTS = {
-    "patient": lambda make_patient: make_patient(),
+    "patient": lambda f: f.make_patient(),
+    "patient with a signed treatment": lambda f: _signed(f).patient,
+    "draft treatment": lambda f: f.make_treatment(f.make_patient()),
+    "signed treatment": _signed,
+    "lot": lambda f: f.make_lot(),
+    "follow-up": lambda f: _signed(f).followups.get(kind="check_in"),
+    "side-effect report": _report,
+    "FAQ entry": lambda f: Entry.objects.published().first(),
+    "calendar feed of the physician": lambda f: calendar_feed_create(user=f.physician)[0],
+    # The calendar feed's token is its only credential: a made-up one is a 404 for everyone.
+    "unknown calendar token": lambda f: "not-a-real-token",
 }
+
+
+@pytest.fixture
+def factories(physician, staff, clinic_admin, product, make_patient, make_lot, make_treatment, make_report):
+    return SimpleNamespace(
+        physician=physician,
+        staff=staff,
+        clinic_admin=clinic_admin,
+        product=product,
+        make_patient=make_patient,
+        make_lot=make_lot,
+        make_treatment=make_treatment,
+        make_report=make_report,
+    )
+
 
 EVERYONE_REDIRECTED = row(302, 302, 302, 302)
 EXPECTED = {
@@ -57,18 +100,137 @@ EXPECTED = {
     "patient_void": View(
         get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="patient", changes_state=True
     ),
+    # Treatments: physicians and staff record drafts; only physicians sign and void signed ones
+    # (staff void only the drafts they created); clinic admins see no treatment.
+    "treatment_create": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient"),
+    "treatment_detail": View(
+        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="draft treatment"
+    ),
+    "treatment_update": View(
+        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="draft treatment"
+    ),
+    "treatment_sign": View(
+        get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="draft treatment", changes_state=True
+    ),
+    # An amendment is a new draft (signed later by a physician): staff may start one, as they draft.
+    "treatment_amend": View(
+        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="signed treatment", changes_state=True
+    ),
+    "treatment_void": View(
+        get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="signed treatment", changes_state=True
+    ),
+    "treatment_aftercare": View(
+        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="signed treatment"
+    ),
+    "treatment_aftercare_pdf": View(
+        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="signed treatment"
+    ),
+    # Lots: everyone with a role sees stock (clinic admins without patient names); clinic admins
+    # receive, edit and recall.
+    "lot_list": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
+    "lot_create": View(get=row(403, 403, 200, 403), post=row(403, 403, 200, 403)),
+    "lot_detail": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403), obj="lot"),
+    "lot_update": View(get=row(403, 403, 200, 403), post=row(403, 403, 200, 403), obj="lot"),
+    "lot_recall": View(
+        get=row(403, 403, 200, 403), post=row(403, 403, 200, 403), obj="lot", changes_state=True
+    ),
+    "lot_recall_csv": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403), obj="lot"),
+    "protocol_detail": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
+    # Follow-ups: the care team's worklist. A typed record number is POSTed and redirected to an id;
+    # the actions are POST only (a GET is 405) and re-render the page on a form error.
+    "followup_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
+    "followup_detail": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="follow-up"),
+    **{
+        name: View(
+            get=row(405, 405, 403, 403), post=row(200, 200, 403, 403), obj="follow-up", changes_state=True
+        )
+        for name in ("followup_complete", "followup_attempt", "followup_cancel", "followup_reschedule")
+    },
+    # Side effects: the care team reports and amends; physicians review and void.
+    "sideeffect_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
+    "sideeffect_review_queue": View(get=row(200, 403, 403, 403), post=row(405, 403, 403, 403)),
+    "sideeffect_figures": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
+    "sideeffect_create": View(
+        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient with a signed treatment"
+    ),
+    "sideeffect_detail": View(
+        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="side-effect report"
+    ),
+    "sideeffect_update": View(
+        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="side-effect report"
+    ),
+    "sideeffect_void": View(
+        get=row(200, 403, 403, 403),
+        post=row(200, 403, 403, 403),
+        obj="side-effect report",
+        changes_state=True,
+    ),
+    "sideeffect_review": View(
+        get=row(405, 403, 403, 403),
+        post=row(200, 403, 403, 403),
+        obj="side-effect report",
+        changes_state=True,
+    ),
+    # Private calendar links: for users of the worklist; making and revoking one is POST only.
+    "calendar_feed_manage": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
+    "calendar_feed_create": View(
+        get=row(405, 405, 403, 403), post=row(302, 302, 403, 403), changes_state=True
+    ),
+    "calendar_feed_revoke": View(
+        get=row(405, 405, 403, 403),
+        post=row(302, 302, 403, 403),
+        obj="calendar feed of the physician",
+        obj_in_url=False,
+        changes_state=True,
+    ),
+    # Public by token (calendar apps cannot sign in): an unknown token is a 404 for everyone, and
+    # the feed is read-only.
+    "calendar_feed": View(
+        get=row(404, 404, 404, 404, anonymous=404),
+        post=row(405, 405, 405, 405, anonymous=405),
+        obj="unknown calendar token",
+    ),
+    # The FAQ: every role reads it (clinic admins edit it in the admin).
+    "faq:index": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
+    "faq:handout": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
+    "faq:entry": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403), obj="FAQ entry"),
 }
 
-# Valid POST data for the CSRF test (the same POST with a token must change the database).
+
+# Valid POST data for the CSRF test (the same POST with a token must change the database), given
+# the URL's object and the factories. CSRF_ROLE names who may make the change (physician unless
+# said), CSRF_FORM_PAGE the page that holds the form of a POST-only view.
+def _today(offset=0) -> str:
+    return (timezone.localdate() + dt.timedelta(days=offset)).isoformat()
+
+
+def _report_data(treatment) -> dict:
+    return {"treatment": treatment.pk, "term": "fever", "onset": treatment.treatment_date.isoformat()} | {
+        "grade": "1",
+        "outcome": "recovering",
+        "causality": "possible",
+    }
+
+
+def _lot_data(lot=None, product=None) -> dict:
+    data = {
+        "product": (lot.product_id if lot else product.pk),
+        "lot_number": lot.lot_number if lot else "CSRF-1",
+    }
+    data |= {"received_on": "2025-01-01", "expires_on": "2030-01-01", "concentration": "1"}
+    data |= {"quantity_received_ml": "100", "status": "released"}
+    return data | ({"storage_location": "Freezer B", "version": lot.version} if lot else {})
+
+
 VALID_POST = {
-    "patient_create": lambda obj: {
+    "patient_create": lambda obj, f: {
         "mrn": "MRN-CSRF",
         "given_name": "Cee",
         "family_name": "Surf",
         "date_of_birth": "1980-01-01",
         "sex": "unknown",
     },
-    "patient_update": lambda obj: {
+    "patient_update": lambda obj, f: {
         "mrn": obj.mrn,
         "given_name": "Changed",
         "family_name": obj.family_name,
@@ -76,7 +238,51 @@ VALID_POST = {
         "sex": obj.sex,
         "version": obj.version,
     },
-    "patient_void": lambda obj: {"reason": "Registered twice"},
+    "patient_void": lambda obj, f: {"reason": "Registered twice"},
+    "treatment_create": lambda obj, f: treatment_form_data(f.make_lot()),
+    "treatment_update": lambda obj, f: treatment_edit_data(
+        obj,
+        obj.administrations.get().lot,
+        [{"route": "iv_drip", "lot": obj.administrations.get().lot_id, "dose_billion": "3"}],
+    ),
+    "treatment_sign": lambda obj, f: {"password": PASSWORD, "version": obj.version},
+    "treatment_amend": lambda obj, f: {"reason": "Dose corrected", "version": obj.version},
+    "treatment_void": lambda obj, f: {"reason": "Recorded for the wrong patient", "version": obj.version},
+    "lot_create": lambda obj, f: _lot_data(product=f.product),
+    "lot_update": lambda obj, f: _lot_data(obj),
+    "lot_recall": lambda obj, f: {"reason": "Sterility test failed", "version": obj.version},
+    "followup_complete": lambda obj, f: {
+        "complete-contact": "call",
+        "complete-completed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "complete-version": obj.version,
+    },
+    "followup_attempt": lambda obj, f: {
+        "attempt-contact": "call",
+        "attempt-outcome": "no_answer",
+        "attempt-version": obj.version,
+    },
+    "followup_cancel": lambda obj, f: {"cancel-reason": "Moved abroad", "cancel-version": obj.version},
+    "followup_reschedule": lambda obj, f: {
+        "reschedule-new_due": _today(10),
+        "reschedule-reason": "Travelling",
+        "reschedule-version": obj.version,
+    },
+    "sideeffect_create": lambda obj, f: _report_data(obj.treatments.get()),
+    "sideeffect_update": lambda obj, f: (
+        _report_data(obj.treatment) | {"grade": "2", "reason": "Grade checked", "version": obj.version}
+    ),
+    "sideeffect_void": lambda obj, f: {"reason": "Reported on the wrong patient"},
+    "sideeffect_review": lambda obj, f: {"assessment": "Expected and mild", "version": obj.version},
+    "calendar_feed_create": lambda obj, f: {},
+    # calendar_feed_revoke only stamps revoked_at, which the snapshot does not see: its own test below.
+}
+CSRF_ROLE = dict.fromkeys(("lot_create", "lot_update", "lot_recall"), "clinic_admin")
+CSRF_FORM_PAGE = {
+    **dict.fromkeys(
+        ("followup_complete", "followup_attempt", "followup_cancel", "followup_reschedule"), "followup_detail"
+    ),
+    "sideeffect_review": "sideeffect_detail",
+    "calendar_feed_create": "calendar_feed_manage",
 }
 
 
@@ -86,15 +292,21 @@ def test_every_named_view_has_a_row():
     assert sorted(EXPECTED.keys() - names) == [], "these rows name views that no longer exist"
 
 
-def url_for(name, view, make_patient):
-    obj = OBJECTS[view.obj](make_patient) if view.obj else None
-    return reverse(name, args=[obj.pk] if obj else []), obj
+def url_arg(obj):
+    if isinstance(obj, str):
+        return obj
+    return getattr(obj, "slug", None) or obj.pk
+
+
+def url_for(name, view, factories):
+    obj = OBJECTS[view.obj](factories) if view.obj else None
+    return reverse(name, args=[url_arg(obj)] if obj is not None and view.obj_in_url else []), obj
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_matrix(name, role_clients, make_patient, security_figures):
+def test_matrix(name, role_clients, factories, security_figures):
     view = EXPECTED[name]
-    url, _ = url_for(name, view, make_patient)
+    url, _ = url_for(name, view, factories)
     failures = []
     # GET for every role first; POST after (logout ends the session).
     for method, expected_by_role in (("GET", view.get), ("POST", view.post)):
@@ -120,15 +332,15 @@ STATE_CHANGING = sorted(name for name, view in EXPECTED.items() if view.changes_
 
 
 @pytest.mark.parametrize("name", STATE_CHANGING)
-def test_get_on_a_state_changing_view_changes_nothing(name, role_clients, make_patient, db_snapshot):
+def test_get_on_a_state_changing_view_changes_nothing(name, role_clients, factories, db_snapshot):
     view = EXPECTED[name]
-    url, obj = url_for(name, view, make_patient)
+    url, obj = url_for(name, view, factories)
     before = db_snapshot()
     for role, expected in view.get.items():
         response = role_clients[role].get(url)
         assert response.status_code == (302 if expected == LOGIN else expected), role
     assert db_snapshot() == before
-    if obj is not None:
+    if obj is not None and not isinstance(obj, str):
         obj.refresh_from_db()
         assert not getattr(obj, "voided_at", None)
 
@@ -138,13 +350,17 @@ POSTABLE = sorted(VALID_POST)
 
 @pytest.mark.parametrize("name", POSTABLE)
 def test_a_post_without_csrf_token_is_refused_and_changes_nothing(
-    name, physician, make_patient, db_snapshot, security_figures
+    name, request, factories, db_snapshot, security_figures
 ):
     view = EXPECTED[name]
-    url, obj = url_for(name, view, make_patient)
-    client = login_verified(Client(enforce_csrf_checks=True), physician)
-    client.get(url)  # sets the CSRF cookie, as a browser would have it
-    data = VALID_POST[name](obj)
+    url, obj = url_for(name, view, factories)
+    user = request.getfixturevalue(CSRF_ROLE.get(name, "physician"))
+    client = login_verified(Client(enforce_csrf_checks=True), user)
+    page = CSRF_FORM_PAGE.get(name)
+    if page:
+        page = reverse(page, args=[url_arg(obj)] if obj is not None and view.obj_in_url else [])
+    client.get(page or url)  # sets the CSRF cookie, as a browser would have it
+    data = VALID_POST[name](obj, factories)
     before = db_snapshot()
     response = client.post(url, data)
     assert response.status_code == 403
@@ -152,7 +368,7 @@ def test_a_post_without_csrf_token_is_refused_and_changes_nothing(
     # The same request with the token goes through: the 403 above was the CSRF check.
     token = client.cookies["csrftoken"].value
     accepted = client.post(url, {**data, "csrfmiddlewaretoken": token})
-    assert accepted.status_code == 302
+    assert accepted.status_code == 302, accepted.content.decode()[:3000]
     assert db_snapshot() != before
     security_figures["csrf_posts_refused"] += 1
 
@@ -161,3 +377,16 @@ def test_every_view_with_a_form_has_a_csrf_case():
     """A view whose POST re-renders a form for some role writes something: it needs a CSRF case."""
     writers = {name for name, view in EXPECTED.items() if 200 in view.post.values()} - {"login"}
     assert sorted(writers - set(VALID_POST)) == []
+
+
+def test_revoking_a_calendar_link_needs_the_csrf_token(physician):
+    feed, _ = calendar_feed_create(user=physician)
+    client = login_verified(Client(enforce_csrf_checks=True), physician)
+    client.get(reverse("calendar_feed_manage"))
+    assert client.post(reverse("calendar_feed_revoke")).status_code == 403
+    feed.refresh_from_db()
+    assert feed.revoked_at is None
+    token = client.cookies["csrftoken"].value
+    assert client.post(reverse("calendar_feed_revoke"), {"csrfmiddlewaretoken": token}).status_code == 302
+    feed.refresh_from_db()
+    assert feed.revoked_at is not None

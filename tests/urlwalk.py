@@ -64,9 +64,10 @@ def concrete_urls(pk: int) -> list[SweptURL]:
 
 
 def named_urls(exclude_namespaces=("admin",)) -> set[str]:
-    """The names of the project's own URL patterns (the admin's are covered by the sweep)."""
+    """The names of the project's own URL patterns, namespaced as ``reverse`` wants them (e.g.
+    ``faq:index``); the admin's are covered by the sweep."""
     return {
-        pattern.name
+        f"{namespace}:{pattern.name}" if namespace else pattern.name
         for _, pattern, namespace in all_patterns()
         if pattern.name and namespace not in exclude_namespaces
     }
