@@ -142,6 +142,9 @@ class PatientVoidView(RolePermissionMixin, FormView):
     template_name = "treatments/void_form.html"
 
     def dispatch(self, request, *args, **kwargs):
+        # The permission first: a user who sees no patient must not learn which ids exist.
+        if not self.has_permission():
+            return self.handle_no_permission()
         self.patient = get_object_or_404(Patient.objects.active(), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 

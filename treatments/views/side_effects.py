@@ -84,6 +84,10 @@ class SideEffectCreateView(RolePermissionMixin, ServiceErrorsFormMixin, CreateVi
     success_message = "Side effect reported."
 
     def dispatch(self, request, *args, **kwargs):
+        # The permission first: a user who sees no patient must not learn which ids exist (403 for
+        # any id rather than 404 for the missing ones; found by the role matrix).
+        if not self.has_permission():
+            return self.handle_no_permission()
         self.patient = get_object_or_404(Patient.objects.active(), pk=kwargs["patient_pk"])
         return super().dispatch(request, *args, **kwargs)
 
@@ -181,6 +185,8 @@ class SideEffectVoidView(RolePermissionMixin, FormView):
     template_name = "treatments/void_form.html"
 
     def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():  # before the lookup, as on the report form
+            return self.handle_no_permission()
         self.report = get_object_or_404(report_queryset().active(), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
