@@ -390,3 +390,22 @@ def test_revoking_a_calendar_link_needs_the_csrf_token(physician):
     assert client.post(reverse("calendar_feed_revoke"), {"csrfmiddlewaretoken": token}).status_code == 302
     feed.refresh_from_db()
     assert feed.revoked_at is not None
+
+
+ID_VIEWS = sorted(
+    name for name, view in EXPECTED.items() if view.obj and view.obj_in_url and view.get["no_role"] == 403
+)
+
+
+@pytest.mark.parametrize("name", [name for name in ID_VIEWS if name != "faq:entry"])
+def test_a_user_who_sees_no_records_cannot_probe_which_ids_exist(name, role_clients, factories):
+    """Clinic admins and users without a role see no clinical record: the answer for one that does
+    not exist is the same 403 as for one that does. (Staff refused an action on a record they can
+    see may well learn it does not exist: 404.)"""
+    view = EXPECTED[name]
+    url_for(name, view, factories)
+    missing = reverse(name, args=[999999])
+    for role in ("clinic_admin", "no_role"):
+        if view.get[role] == 403:
+            assert role_clients[role].get(missing).status_code == 403, role
+            assert role_clients[role].post(missing).status_code == 403, role
