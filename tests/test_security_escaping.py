@@ -129,3 +129,49 @@ def test_the_allowed_exceptions_still_exist():
     """An allow-list entry whose code is gone would let a new mark_safe in that file pass unseen."""
     for name, count in MARKED_SAFE_ON_PURPOSE.items():
         assert len(MARKS_SAFE.findall((ROOT / name).read_text(encoding="utf-8"))) == count, name
+
+
+# Pages that do not name the patient at all (they name the record: a treatment by its date, a report
+# by its term); the payload must still not appear raw.
+NAMELESS_PAGES = {"treatment amend", "treatment void", "side effect void"}
+
+
+def feature_pages(patient, make_treatment, make_report) -> dict[str, str]:
+    """The treatment, lot, follow-up and side-effect pages that name the patient."""
+    signed = make_treatment(patient, sign=True)
+    draft = make_treatment(patient)
+    report = make_report(signed, onset=signed.treatment_date, grade=3)
+    followup = signed.followups.get(kind="check_in")
+    return {
+        "treatment": reverse("treatment_detail", args=[signed.pk]),
+        "treatment edit": reverse("treatment_update", args=[draft.pk]),
+        "treatment sign": reverse("treatment_sign", args=[draft.pk]),
+        "treatment amend": reverse("treatment_amend", args=[signed.pk]),
+        "treatment void": reverse("treatment_void", args=[signed.pk]),
+        "aftercare": reverse("treatment_aftercare", args=[signed.pk]),
+        "lot recall list": reverse("lot_detail", args=[draft.administrations.get().lot_id]),
+        "worklist": reverse("followup_list"),
+        "follow-up": reverse("followup_detail", args=[followup.pk]),
+        "side effects": reverse("sideeffect_list"),
+        "side effect": reverse("sideeffect_detail", args=[report.pk]),
+        "side effect report form": reverse("sideeffect_create", args=[patient.pk]),
+        "side effect amendment": reverse("sideeffect_update", args=[report.pk]),
+        "side effect void": reverse("sideeffect_void", args=[report.pk]),
+        "review queue": reverse("sideeffect_review_queue"),
+    }
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_markup_in_a_patient_is_escaped_on_the_treatment_and_follow_up_pages(
+    physician_client, make_patient, make_treatment, make_report, payload, security_figures
+):
+    patient = make_patient(given_name=payload, family_name=payload, mrn="XSS-2")
+    for page, url in feature_pages(patient, make_treatment, make_report).items():
+        response = physician_client.get(url)
+        assert response.status_code == 200, page
+        body = response.content.decode()
+        assert payload not in body, page
+        assert escape(payload) in body or page in NAMELESS_PAGES, page
+        for data in JSON_SCRIPT.findall(body):
+            assert "<" not in data and ">" not in data, page
+        security_figures["xss_page_checks"] += 1
