@@ -283,6 +283,8 @@ def render(data: dict) -> str:
             where = f"{counts['passed']} / {len(held)}" + (
                 f", **{counts['failed']} failed**" if counts["failed"] else ""
             )
+            if counts["skipped"]:
+                where += f", {counts['skipped']} skipped"
             where += ": " + ", ".join(f"`{name}`" for name in files)
         else:
             where = item.absent
