@@ -12,7 +12,7 @@ TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run test setup venv assets system-deps migrate demo lint check-deploy security-report clean
+.PHONY: run test setup setup-dev venv venv-dev assets system-deps migrate demo lint check-deploy security-report clean
 
 # Pick the first interpreter that really runs and is >= 3.12 (pyenv shims may exist but fail).
 $(PY):
@@ -23,10 +23,16 @@ $(PY):
 	done; \
 	echo "No Python >= 3.12 found. Install Python 3.12 or newer and run make again." >&2; exit 1
 
-$(VENV)/.installed: requirements.txt | $(PY)
+# The runtime packages and the demo's (make run); tests and tooling on top (make test).
+$(VENV)/.installed-demo: requirements.txt requirements-demo.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-demo.txt
 	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-demo.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-demo
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the Bootstrap and Chart.js assets (install Node.js 20+)." >&2; exit 1; }
@@ -42,9 +48,11 @@ system-deps:
 	  else echo "Missing Debian packages: $$missing (sudo apt-get install $$missing)" >&2; exit 1; fi; \
 	fi
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed-demo
+venv-dev: $(VENV)/.installed-dev
 assets: node_modules/.installed
 setup: venv assets
+setup-dev: venv-dev assets
 
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
@@ -57,11 +65,13 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
 	DJANGO_DEBUG=true EXOLOG_DEMO_SKIP_SECOND_FACTOR=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-lint: venv
+# ruff, and the import contracts of docs/ARCHITECTURE.md (pyproject.toml, [tool.importlinter]).
+lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
-test: setup system-deps lint
+test: setup-dev system-deps lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 

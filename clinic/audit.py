@@ -1,9 +1,7 @@
-"""Keeps the audit trail whole: a user named in it can be deactivated, never deleted."""
+"""The audit trail: who made each change and why, and users named in it are deactivated, never deleted."""
 
 from django.apps import apps
 from django.db.models import ProtectedError
-
-from clinic.models import AccessEvent
 
 
 def historical_models():
@@ -18,7 +16,7 @@ def historical_models():
 def refuse_deleting_audited_users(sender, instance, **kwargs):
     """pre_delete receiver for the user model. simple-history sets ``history_user`` to NULL when
     its user is deleted, which would erase *who* made a change; the record's own PROTECT foreign
-    keys only cover the user who created it."""
+    keys only cover the user who created it (and the access log's PROTECT key covers its users)."""
     for model in historical_models():
         rows = model.objects.filter(history_user=instance)
         if rows.exists():
@@ -27,5 +25,10 @@ def refuse_deleting_audited_users(sender, instance, **kwargs):
                 "deactivate the account (untick 'active') instead of deleting it.",
                 set(rows[:10]),
             )
-    if AccessEvent.objects.filter(user=instance).exists():
-        raise ProtectedError(f"{instance} appears in the access log: deactivate the account instead.", set())
+
+
+def attribute(instance, *, user, reason: str = "") -> None:
+    """Make the next save's history row name this user and reason (also outside a request)."""
+    instance._history_user = user
+    if reason:
+        instance._change_reason = reason

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.management import create_permissions
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.test.utils import override_settings
+
+from clinic.models import ClinicalRecord
 
 SUFFIX = ".json.gz"
 # Recreated by migrate on any database (and referred to by natural keys in the dump), or, for
@@ -101,14 +104,15 @@ def dump(path: Path) -> dict[str, int]:
 
 
 def holds_data() -> bool:
-    """A database holds data once it has a user account or a clinical record; what migrations
-    create (groups, indications) does not count, so a fresh database restores without --force."""
-    from treatments.models import ClinicalRecord
-
+    """A database holds data once it has a user account or a record someone made; what ``migrate``
+    creates (groups, the clinic's starting protocol and FAQ, made by nobody) does not count, so a
+    freshly migrated database restores without --force."""
     if get_user_model().objects.exists():
         return True
     return any(
-        model._base_manager.exists() for model in apps.get_models() if issubclass(model, ClinicalRecord)
+        model._base_manager.filter(created_by__isnull=False).exists()
+        for model in apps.get_models()
+        if issubclass(model, ClinicalRecord)
     )
 
 
@@ -120,12 +124,16 @@ def wipe() -> None:
         # (Django's constraints are deferred): run the checks now, and defer them again after.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    call_command("flush", interactive=False, verbosity=0)
+    # No post_migrate: it would seed the new clinic's defaults, which the backup brings itself.
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
     if postgresql:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    # flush recreates the content types, perhaps under new ids: forget the cached ones.
+    # The content types and permissions are not in the backup (its natural keys name them): make
+    # them again, perhaps under new ids, and forget the cached ones.
     ContentType.objects.clear_cache()
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
 
 
 def restore(path: Path, *, force: bool) -> dict[str, int]:
@@ -141,7 +149,7 @@ def restore(path: Path, *, force: bool) -> dict[str, int]:
     # signal carries no "raw" flag); the backup already holds the history, so recording is off for
     # this process while it loads. restore_db runs in its own manage.py process.
     with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
-        if force:
-            wipe()
+        # Forced or not, the backup replaces what is there (without --force, only what migrate made).
+        wipe()
         call_command("loaddata", os.fspath(path.resolve()), verbosity=0)
         return model_counts()

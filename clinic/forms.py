@@ -1,17 +1,15 @@
-"""Forms of the project pages: second factor, password confirmation and the access-log filter."""
+"""Forms of the project pages: second factor and password confirmation."""
 
 import re
 import time
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.reauth import confirm_password
-from treatments.forms.common import DateInput
 
 TOTP_RE = re.compile(r"^\d{6}$")
 RECOVERY_RE = re.compile(r"^[a-z2-7]{8}$")
@@ -105,30 +103,3 @@ class PasswordConfirmForm(forms.Form):
         if not confirm_password(self.request.user, password, request=self.request):
             raise forms.ValidationError("That is not your password.")
         return password
-
-
-class AccessLogFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.order_by("username"), required=False, empty_label="Anyone"
-    )
-    patient = forms.IntegerField(
-        label="Patient id",
-        min_value=1,
-        max_value=2**63 - 1,  # the database's bigint: a larger number would be a database error
-        required=False,
-        help_text="The internal id, not the record number.",
-    )
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            field.widget.attrs["class"] = "form-select" if name == "user" else "form-control"
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date must be on or after the start date.")
-        return cleaned

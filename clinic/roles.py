@@ -1,8 +1,8 @@
 """The clinic's roles (Django groups) and the permissions each one holds.
 
-One map, applied by data migrations (``sync_roles``) so that a fresh database and an upgraded one
-end up with the same groups. A permission whose model does not exist yet is skipped; the migration
-that adds the model syncs again.
+One map, applied after every ``migrate`` (and ``flush``) by a ``post_migrate`` handler
+(``sync_roles``), so that a fresh database and an upgraded one end up with the same groups, and a
+change to the map needs no migration. Permissions of every app are created first.
 """
 
 PHYSICIAN = "Physician"
@@ -65,30 +65,32 @@ ROLE_PERMISSIONS = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
-        "clinic.view_accessevent",
+        "treatments.view_accessevent",
     ],
 }
 
 
-def sync_roles(apps, schema_editor=None):
-    """Create the groups and give each exactly the permissions in ROLE_PERMISSIONS."""
+def sync_roles(*, using: str = "default", **signal_kwargs) -> None:
+    """Create the groups and give each exactly the permissions in ROLE_PERMISSIONS.
+
+    Connected to ``post_migrate``; it runs with the live models, as the schema is current then.
+    """
+    from django.apps import apps
     from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
 
+    # post_migrate reaches the apps one by one: create every app's permissions now, not only those
+    # of the apps already handled.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+        create_permissions(app_config, verbosity=0, using=using)
     for role, names in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = []
         for name in names:
             app_label, codename = name.split(".")
-            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if perm is not None:
-                wanted.append(perm)
+            wanted.extend(
+                Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename)
+            )
         group.permissions.set(wanted)
 
 

@@ -6,16 +6,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from clinic.access_log import AccessLogExportView, AccessLogView
 from clinic.middleware import second_factor_exempt
 from clinic.second_factor import EnrolView, VerifyView
-from clinic.views import HomeView
 
 admin.site.site_header = "Exolog administration"
 admin.site.site_title = "Exolog"
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
     path(
         "login/",
         second_factor_exempt(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
@@ -24,8 +21,6 @@ urlpatterns = [
     path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
     path("account/verify/", second_factor_exempt(VerifyView.as_view()), name="second_factor_verify"),
     path("account/two-factor/", second_factor_exempt(EnrolView.as_view()), name="second_factor_enrol"),
-    path("audit/access/", AccessLogView.as_view(), name="access_log"),
-    path("audit/access/export.csv", AccessLogExportView.as_view(), name="access_log_export"),
     path("", include("treatments.urls")),
     path("faq/", include("faq.urls")),
     # One login page for the whole site: the admin's own would be a second door to guard.

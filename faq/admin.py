@@ -6,8 +6,8 @@ from django.db.models import Count
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin import NoDeleteAdminMixin
 from faq.models import Category, Entry
-from treatments.admin import NoDeleteAdminMixin
 
 
 @admin.register(Category)

@@ -1,15 +1,13 @@
-"""Loading parsed FAQ entries into the database, for the import_faq command and the data migration.
+"""Loading parsed FAQ entries into the database, for the import_faq command and a new clinic's seed.
 
-The model classes are passed in, so that the data migration can use its historical models. A new question
-gets its category, order and first link tags here; from then on those belong to the clinic admins, and
-a later import only updates the answer text.
+A new question gets its category, order and first link tags here; from then on those belong to the
+clinic admins, and a later import only updates the answer text.
 """
 
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from faq.links import AFTERCARE, CHECK_IN, THREE_MONTH
+from faq.models import Category, Entry
 from faq.parsing import ParsedEntry
 from faq.text import normalise_tags, unique_slug
 
@@ -67,14 +65,7 @@ class ImportResult:
         return f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
 
 
-def load_entries(
-    parsed: list[ParsedEntry],
-    *,
-    Category,
-    Entry,
-    update_answers: bool,
-    reason: str,  # noqa: N803 (model classes)
-) -> ImportResult:
+def load_entries(parsed: list[ParsedEntry], *, update_answers: bool, reason: str) -> ImportResult:
     """Create an entry for each new question; update the answer of a known one if ``update_answers``.
 
     Questions are matched by their exact (whitespace-normalised) text. Run inside a transaction.
@@ -89,7 +80,10 @@ def load_entries(
         if entry is None:
             name = category_for(item.question)
             if name not in categories:
-                categories[name] = Category.objects.create(name=name, order=CATEGORY_ORDER[name])
+                category = Category(name=name, order=CATEGORY_ORDER[name])
+                category._change_reason = reason
+                category.save()
+                categories[name] = category
                 result.categories_created.append(categories[name])
             entry = Entry(
                 question=item.question,
@@ -112,16 +106,3 @@ def load_entries(
         else:
             result.unchanged.append(entry)
     return result
-
-
-def record_creation(history_model, obj, reason: str) -> None:
-    """Write the "created" history row that simple-history would write, for objects saved through a
-    migration's historical models (simple-history's signals only watch the real models)."""
-    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-    history_model.objects.create(
-        **values,
-        history_date=timezone.now(),
-        history_type="+",
-        history_change_reason=reason,
-        history_user=None,
-    )

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from clinic.models import BulkWriteForbidden
 from faq.rendering import render_answer
 from faq.text import (
     QUESTION_MAX_LENGTH,
@@ -15,7 +16,6 @@ from faq.text import (
     split_tags,
     unique_slug,
 )
-from treatments.models import BulkWriteForbidden
 
 EDIT_PERMISSION = "faq.change_entry"
 

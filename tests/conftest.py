@@ -309,32 +309,6 @@ def other_physician(db):
     return make_user("physician2", PHYSICIAN, first_name="Jonas", last_name="Weber")
 
 
-def _reseed_migration_data():
-    """Run again the data migrations' functions (roles, indications, protocol, FAQ content)."""
-    import importlib
-
-    from django.apps import apps
-
-    from clinic.roles import sync_roles
-
-    importlib.import_module("treatments.migrations.0002_indications").seed(apps, None)
-    importlib.import_module("treatments.migrations.0004_default_protocol").create_default_protocol(apps, None)
-    sync_roles(apps)
-    importlib.import_module("faq.migrations.0003_load_clinic_faq").load_clinic_faq(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _migration_data_in_transactional_tests(request):
-    """A transactional test flushes the database when it ends, taking the rows the data migrations
-    made (groups, indications, the default protocol, the FAQ); the next one gets them back here."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
-    request.getfixturevalue("transactional_db")
-    if not Group.objects.exists():
-        _reseed_migration_data()
-
-
 @pytest.fixture
 def make_administration(db):
     from decimal import Decimal

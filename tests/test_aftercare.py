@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from clinic.models import AccessEvent
 from treatments.aftercare import aftercare_dates
-from treatments.models import Protocol
+from treatments.models import AccessEvent, Protocol
 
 pytestmark = pytest.mark.django_db
 

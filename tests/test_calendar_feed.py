@@ -52,7 +52,7 @@ def test_a_user_makes_a_link_and_sees_it_only_once(staff_client, staff):
     token = link.rsplit("/", 1)[1].removesuffix(".ics")
     assert token not in staff_client.get(MANAGE).content.decode()  # shown once
     feed = CalendarFeed.objects.get(user=staff)
-    assert feed.token == token_digest(token) != token  # only a digest is stored
+    assert feed.token_digest == token_digest(token) != token  # only a digest is stored
 
 
 def test_the_feed_is_served_without_login_as_icalendar(client, staff, followups):

@@ -190,7 +190,7 @@ def test_entries_cannot_be_deleted_only_unpublished(editor_client, superuser):
 
 
 def test_entries_refuse_bulk_writes_that_would_skip_the_history():
-    from treatments.models import BulkWriteForbidden
+    from clinic.models import BulkWriteForbidden
 
     with pytest.raises(BulkWriteForbidden):
         Entry.objects.all().update(published=False)

@@ -1,6 +1,5 @@
-"""The FAQ importer and the data migration: the clinic's real file, idempotence, malformed files."""
+"""The FAQ importer and the new clinic's seed: the clinic's real file, idempotence, malformed files."""
 
-import importlib
 import re
 from collections import Counter
 from io import StringIO
@@ -10,14 +9,13 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from faq import importing
 from faq.links import AFTERCARE, CHECK_IN, THREE_MONTH
 from faq.models import Category, Entry
 from faq.parsing import parse_faq
 from faq.rendering import render_answer
+from faq.seeding import seed_clinic_faq
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +46,7 @@ def run_import(path) -> str:
 
 @pytest.fixture
 def empty_faq():
-    """A database without the entries the data migration loaded (the base manager may delete)."""
+    """A database without the entries the seed loaded (the base manager may delete)."""
     Entry._base_manager.all().delete()
     Category.objects.all().delete()
 
@@ -281,33 +279,44 @@ def test_a_failed_write_leaves_nothing_half_imported(tmp_path, monkeypatch):
     assert not Entry.objects.filter(question__endswith="new question?").exists()
 
 
-def migration_state_apps():
-    return MigrationExecutor(connection).loader.project_state([("faq", "0003_load_clinic_faq")]).apps
-
-
-def test_the_data_migration_never_overwrites_admin_edits():
-    migration = importlib.import_module("faq.migrations.0003_load_clinic_faq")
+def test_the_seed_never_overwrites_admin_edits():
     stored = Entry.objects.get(question="How Are Exosomes Stored?")
     stored.answer = "Frozen at -80 °C, thawed just before use."
     stored.published = False
     stored.save()
     history_rows = Entry.history.count()
-    migration.load_clinic_faq(migration_state_apps(), None)
+    seed_clinic_faq()
     stored.refresh_from_db()
     assert (stored.answer, stored.published) == ("Frozen at -80 °C, thawed just before use.", False)
     assert Entry.objects.count() == 20
     assert Entry.history.count() == history_rows
 
 
-def test_the_data_migration_loads_an_empty_faq_with_history(empty_faq):
-    migration = importlib.import_module("faq.migrations.0003_load_clinic_faq")
-    migration.load_clinic_faq(migration_state_apps(), None)
+def test_the_seed_leaves_a_faq_with_entries_alone_even_when_a_question_was_renamed():
+    renamed = Entry.objects.get(question="How Are Exosomes Stored?")
+    renamed.question = "Where and how are the exosomes stored?"
+    renamed.save()
+    seed_clinic_faq()
+    assert Entry.objects.count() == 20
+    assert not Entry.objects.filter(question="How Are Exosomes Stored?").exists()
+
+
+def test_the_seed_loads_an_empty_faq_with_history(empty_faq):
+    seed_clinic_faq()
     assert Counter(Entry.objects.values_list("category__name", flat=True)) == EXPECTED_CATEGORIES
     activity = Entry.objects.get(question=ACTIVITY)
     assert activity.tags == "aftercare,check-in"
     assert activity.history.filter(
         history_type="+", history_change_reason="Loaded from the clinic's FAQ"
     ).exists()
+    assert set(Category.history.filter(history_type="+").values_list("history_change_reason", flat=True)) == {
+        "Loaded from the clinic's FAQ"
+    }
+
+
+def test_migrate_runs_the_seed_after_the_schema_is_current(empty_faq):
+    call_command("migrate", verbosity=0)
+    assert Entry.objects.count() == 20
 
 
 def test_bullets_get_the_blank_lines_markdown_needs_around_a_list():

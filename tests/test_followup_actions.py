@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from treatments.models import FollowUp, FollowUpAttempt, FollowUpStatus, StaleRecord
+from clinic.models import StaleRecord
+from treatments.models import FollowUp, FollowUpAttempt, FollowUpStatus
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,

@@ -94,7 +94,7 @@ def test_calendar_feeds_are_listed_but_not_made_or_changed_in_the_admin(root, st
     assert "staff" in page and token not in page
     assert root.get(reverse("admin:treatments_calendarfeed_add")).status_code == 403
     detail = root.get(reverse("admin:treatments_calendarfeed_change", args=[feed.pk])).content.decode()
-    assert feed.token not in detail and token not in detail
+    assert feed.token_digest not in detail and token not in detail
     assert CalendarFeed.objects.count() == 1
 
 

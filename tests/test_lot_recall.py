@@ -9,8 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AccessEvent
-from treatments.models import Lot, LotStatus
+from treatments.models import AccessEvent, Lot, LotStatus
 from treatments.services.signing import treatment_void
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AccessEvent
-from treatments.models import BulkWriteForbidden, Indication, Patient
+from clinic.models import BulkWriteForbidden
+from treatments.models import AccessEvent, Indication, Patient
 
 pytestmark = pytest.mark.django_db
 

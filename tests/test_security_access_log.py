@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AccessEvent
+from treatments.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

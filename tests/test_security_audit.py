@@ -22,11 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.audit import historical_models
+from clinic.models import BulkWriteForbidden, ClinicalRecord
 from tests.conftest import login_verified
 from treatments.models import (
     Administration,
-    BulkWriteForbidden,
-    ClinicalRecord,
     FollowUp,
     Indication,
     Lot,

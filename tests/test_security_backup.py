@@ -13,9 +13,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.backup import model_counts, wipe
-from clinic.models import AccessEvent
+from faq.models import Entry
 from tests.conftest import login_verified
-from treatments.models import Patient
+from treatments.models import AccessEvent, Patient, Protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def demo_clinic(settings, physician, clinic_admin):
 
 def test_a_round_trip_keeps_every_table_and_the_audit_history(demo_clinic, tmp_path, security_figures):
     before, history = model_counts(), history_of_patients()
-    assert before["treatments.HistoricalPatient"] >= 22 and before["clinic.AccessEvent"] == 1
+    assert before["treatments.HistoricalPatient"] >= 22 and before["treatments.AccessEvent"] == 1
     backup = tmp_path / "exolog.json.gz"
     call_command("backup_db", str(backup))
     assert backup.stat().st_mode & 0o777 == 0o600
@@ -95,22 +95,17 @@ def test_a_round_trip_keeps_every_table_and_the_audit_history(demo_clinic, tmp_p
 
 
 def test_a_freshly_migrated_database_restores_without_force(demo_clinic, tmp_path):
-    """Migrations seed the roles and indications; a restore on top of them needs no --force."""
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    from clinic.roles import sync_roles
+    """migrate seeds the roles, indications, starting protocol and FAQ; a restore on top of them
+    needs no --force, and what it leaves is exactly the backup."""
+    from django.core.management.sql import emit_post_migrate_signal
 
     before, history = model_counts(), history_of_patients()
     backup = tmp_path / "exolog.json.gz"
     call_command("backup_db", str(backup))
     wipe()
-    # What the data migrations do on a fresh database, with the migrations' own model states.
-    loader = MigrationLoader(connection)
-    state_apps = loader.project_state().apps
-    loader.get_migration("treatments", "0002_indications").operations[0].code(state_apps, None)
-    sync_roles(state_apps)
-    assert Group.objects.exists()
+    # What migrate does on a fresh database once the schema is there.
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert Group.objects.exists() and Protocol.objects.exists() and Entry.objects.exists()
     call_command("restore_db", str(backup))
     assert model_counts() == before
     assert history_of_patients() == history
@@ -121,7 +116,12 @@ def test_the_backup_is_gzipped_json_with_natural_keys(demo_clinic, tmp_path):
     call_command("backup_db", str(backup))
     records = json.loads(gzip.decompress(backup.read_bytes()))
     models = {record["model"] for record in records}
-    assert {"treatments.patient", "treatments.historicalpatient", "clinic.accessevent", "auth.user"} <= models
+    assert {
+        "treatments.patient",
+        "treatments.historicalpatient",
+        "treatments.accessevent",
+        "auth.user",
+    } <= models
     assert "sessions.session" not in models and "contenttypes.contenttype" not in models
     patient = next(record for record in records if record["model"] == "treatments.patient")
     assert patient["fields"]["created_by"] == ["dr.ross"]

@@ -24,14 +24,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clinic.access_log import filtered_events
-from clinic.forms import AccessLogFilterForm, EnrolForm, PasswordConfirmForm, SecondFactorForm
+from clinic.form_parts import VoidForm
+from clinic.forms import EnrolForm, PasswordConfirmForm, SecondFactorForm
+from clinic.models import StaleRecord
 from faq.admin import EntryAdminForm
 from faq.models import Category
 from tests.conftest import PASSWORD
-from treatments.admin import LotAdminForm
+from treatments.admin.records import LotAdminForm
 from treatments.figures import side_effect_figures
-from treatments.forms.common import VoidForm
+from treatments.forms.access_log import AccessLogFilterForm
 from treatments.forms.followups import (
     FollowUpAttemptForm,
     FollowUpCancelForm,
@@ -44,16 +45,7 @@ from treatments.forms.lots import LotForm
 from treatments.forms.patients import PatientForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
 from treatments.forms.treatments import AdministrationForm, ReasonForm, SignForm, TreatmentForm, lot_options
-from treatments.models import (
-    Administration,
-    FollowUp,
-    Indication,
-    Lot,
-    Patient,
-    SideEffectReport,
-    StaleRecord,
-    Treatment,
-)
+from treatments.models import Administration, FollowUp, Indication, Lot, Patient, SideEffectReport, Treatment
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
@@ -70,6 +62,7 @@ from treatments.services.side_effects import (
 )
 from treatments.services.signing import treatment_amend, treatment_sign, treatment_void
 from treatments.services.treatments import treatment_save
+from treatments.views.access_log import filtered_events
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from django.views.generic.edit import DeletionMixin
 from simple_history.models import HistoricalRecords
 
 from clinic.audit import historical_models
-from clinic.models import AccessEvent
+from clinic.form_parts import VersionedFormMixin
+from clinic.models import ClinicalRecord
 from tests.test_security_fuzz import project_forms
 from tests.urlwalk import all_patterns
-from treatments.forms.common import VersionedFormMixin
-from treatments.models import ClinicalRecord
+from treatments.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from treatments.models import Protocol, SideEffectReport, StaleRecord
+from clinic.models import StaleRecord
+from treatments.models import Protocol, SideEffectReport
 from treatments.services.side_effects import side_effect_amend, side_effect_report, side_effect_void
 
 pytestmark = [

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from clinic.models import AccessEvent
+from treatments.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

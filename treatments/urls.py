@@ -3,8 +3,10 @@
 from django.urls import path
 
 from treatments.views import (
+    access_log,
     aftercare,
     calendar,
+    dashboard,
     followups,
     lots,
     patients,
@@ -14,6 +16,9 @@ from treatments.views import (
 )
 
 urlpatterns = [
+    path("", dashboard.HomeView.as_view(), name="home"),
+    path("audit/access/", access_log.AccessLogView.as_view(), name="access_log"),
+    path("audit/access/export.csv", access_log.AccessLogExportView.as_view(), name="access_log_export"),
     path("patients/", patients.PatientListView.as_view(), name="patient_list"),
     path("patients/new/", patients.PatientCreateView.as_view(), name="patient_create"),
     path("patients/<int:pk>/", patients.PatientDetailView.as_view(), name="patient_detail"),

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from clinic.audit import attribute
 from treatments.models import Lot, LotStatus, Product, ProductKind, ProductSource
-from treatments.services.audit import attribute
 from treatments.services.lots import lot_save
 
 STANDARD = "Placental MSC exosomes (standard)"

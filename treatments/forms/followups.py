@@ -4,8 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from clinic.form_parts import DateInput, DateTimeInput
 from clinic.roles import PHYSICIAN
-from treatments.forms.common import DateInput, DateTimeInput
 from treatments.models import AttemptOutcome, Contact, Decision, FollowUp, Patient, StepKind
 from treatments.services.followup_actions import COMPLETION_FIELDS
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from treatments.forms.common import DateInput, VersionedFormMixin
+from clinic.form_parts import DateInput, VersionedFormMixin
 from treatments.models import Lot, LotStatus
 from treatments.services.lots import lot_problems
 

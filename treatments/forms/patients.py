@@ -2,7 +2,7 @@
 
 from django import forms
 
-from treatments.forms.common import DateInput, ModelMultipleChoiceField, VersionedFormMixin
+from clinic.form_parts import DateInput, ModelMultipleChoiceField, VersionedFormMixin
 from treatments.models import Indication, Patient
 
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 from django import forms
 
-from treatments.forms.common import DateInput, VersionedFormMixin
-from treatments.models import SERIOUSNESS_FIELDS, Grade, SideEffectReport, Term
+from clinic.form_parts import DateInput, VersionedFormMixin
+from treatments.models import Grade, SideEffectReport, Term
 from treatments.services.side_effects import REPORT_FIELDS
 
 
@@ -46,13 +46,9 @@ class SideEffectReportForm(VersionedFormMixin, forms.ModelForm):
             self.add_version_field()
             self.fields["reason"] = forms.CharField(
                 label="Reason for the amendment",
-                max_length=90,
-                help_text="Required (up to 90 characters); kept in the history with the old values.",
+                max_length=2000,
+                help_text="Required (up to 2,000 characters); kept in the history with the old values.",
             )
-
-    @property
-    def seriousness_fields(self):
-        return [self[name] for name in SERIOUSNESS_FIELDS]
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in REPORT_FIELDS}

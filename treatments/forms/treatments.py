@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
+from clinic.form_parts import DateTimeInput, VersionedFormMixin
 from clinic.roles import PHYSICIAN
 from treatments.dosing import format_amount
-from treatments.forms.common import DateTimeInput, VersionedFormMixin
 from treatments.models import Administration, Lot, Protocol, Treatment
 
 

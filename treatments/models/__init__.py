@@ -1,6 +1,6 @@
 """Clinical models, one module per aggregate."""
 
-from treatments.models.base import BulkWriteForbidden, ClinicalQuerySet, ClinicalRecord, StaleRecord
+from treatments.models.access import AccessEvent
 from treatments.models.calendar import CalendarFeed
 from treatments.models.followups import (
     PLANNED_TREATMENT_DECISIONS,
@@ -34,17 +34,15 @@ from treatments.models.treatments import (
 )
 
 __all__ = [
+    "AccessEvent",
     "PLANNED_TREATMENT_DECISIONS",
     "ROUND_OPENERS",
     "ROUTES_NEEDING_SITE",
     "SERIOUSNESS_FIELDS",
     "Administration",
     "AttemptOutcome",
-    "BulkWriteForbidden",
     "CalendarFeed",
     "Causality",
-    "ClinicalQuerySet",
-    "ClinicalRecord",
     "Contact",
     "CoursePosition",
     "Decision",
@@ -66,7 +64,6 @@ __all__ = [
     "Route",
     "Sex",
     "SideEffectReport",
-    "StaleRecord",
     "StepKind",
     "StorageRequirement",
     "Term",

@@ -1,21 +1,17 @@
 """Private, revocable iCalendar feed links: one secret token per user."""
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class CalendarFeed(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calendar_feeds"
     )
-    token = models.CharField(max_length=64, unique=True, default=new_token)
+    # The SHA-256 digest of the link's token (services.calendar): the token itself is shown once and
+    # never stored, so a copy of the database opens no feed.
+    token_digest = models.CharField("token digest", max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

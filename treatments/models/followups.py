@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from treatments.models.base import ClinicalQuerySet, ClinicalRecord
+from clinic.models import ClinicalQuerySet, ClinicalRecord
 from treatments.models.patients import Patient
 from treatments.models.protocol import FollowUpStep, StepKind
 from treatments.models.treatments import Treatment

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from treatments.models.base import ClinicalQuerySet, ClinicalRecord
+from clinic.models import ClinicalQuerySet, ClinicalRecord
 
 # Common anti-inflammatory drugs (NSAIDs and corticosteroids) that the clinic asks patients to
 # pause around a treatment; matched as whole words in the free-text medication list.

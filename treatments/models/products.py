@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from treatments.models.base import ClinicalQuerySet, ClinicalRecord
+from clinic.models import ClinicalQuerySet, ClinicalRecord
 
 
 class ProductSource(models.TextChoices):
@@ -82,10 +82,6 @@ class LotQuerySet(ClinicalQuerySet):
     def usable_on(self, day):
         """Lots that may be administered on ``day``: released, not expired."""
         return self.active().filter(status=LotStatus.RELEASED, expires_on__gte=day)
-
-    def expiring_within(self, days: int):
-        today = timezone.localdate()
-        return self.filter(expires_on__gte=today, expires_on__lte=today + timezone.timedelta(days=days))
 
 
 class Lot(ClinicalRecord):

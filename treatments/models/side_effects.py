@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from treatments.models.base import ClinicalQuerySet, ClinicalRecord
+from clinic.models import ClinicalQuerySet, ClinicalRecord
 from treatments.models.patients import Patient
 from treatments.models.protocol import Protocol
 from treatments.models.treatments import Treatment
@@ -156,10 +156,6 @@ class SideEffectReport(ClinicalRecord):
     @property
     def is_serious(self) -> bool:
         return any(getattr(self, name) for name in SERIOUSNESS_FIELDS)
-
-    @property
-    def is_ongoing(self) -> bool:
-        return self.resolved_on is None
 
     @property
     def expected_days(self) -> int:

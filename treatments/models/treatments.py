@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from treatments.models.base import ClinicalQuerySet, ClinicalRecord
+from clinic.models import ClinicalQuerySet, ClinicalRecord
 from treatments.models.patients import Indication, Patient
 from treatments.models.products import Lot
 
@@ -162,10 +162,6 @@ class Treatment(ClinicalRecord):
     @property
     def is_editable(self) -> bool:
         return self.status == TreatmentStatus.DRAFT
-
-    @property
-    def checklist_complete(self) -> bool:
-        return self.consent_confirmed and self.anti_inflammatories_paused and self.product_thawed_inspected
 
     def missing_checklist_items(self) -> list[str]:
         labels = []

@@ -36,7 +36,7 @@ def calendar_feed_create(*, user) -> tuple[CalendarFeed, str]:
     (shown once, never stored in clear)."""
     calendar_feed_revoke(user=user)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    feed = CalendarFeed.objects.create(user=user, token=token_digest(token))
+    feed = CalendarFeed.objects.create(user=user, token_digest=token_digest(token))
     return feed, token
 
 
@@ -60,7 +60,7 @@ def calendar_feed_for_token(token: str) -> CalendarFeed | None:
         return None
     return (
         CalendarFeed.objects.select_related("user")
-        .filter(token=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .filter(token_digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
 

@@ -20,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import attribute
 from treatments.models import Decision, FollowUp, FollowUpAttempt, FollowUpStatus
-from treatments.services.audit import attribute
 
 COMPLETION_FIELDS = (
     "contact",

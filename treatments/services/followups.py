@@ -3,8 +3,8 @@ on amendment. The worklist actions (complete, miss, reschedule) live in followup
 
 import datetime as dt
 
+from clinic.audit import attribute
 from treatments.models import FollowUp, FollowUpStatus, Protocol, Treatment
-from treatments.services.audit import attribute
 
 
 def followup_dates(treatment_date: dt.date, step) -> tuple[dt.date, dt.date, dt.date]:

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from clinic.audit import attribute
 from treatments.dosing import format_amount
 from treatments.models import Administration, Lot, LotStatus
-from treatments.services.audit import attribute
 
 
 def lot_problems(lot: Lot) -> dict[str, str]:

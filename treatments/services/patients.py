@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
+from clinic.audit import attribute
 from treatments.models import Patient
-from treatments.services.audit import attribute
 
 
 @transaction.atomic

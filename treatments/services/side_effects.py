@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import attribute
 from treatments.models import SERIOUSNESS_FIELDS, SideEffectReport, TreatmentStatus
-from treatments.services.audit import attribute
 
 REPORT_FIELDS = (
     "term",

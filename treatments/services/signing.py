@@ -4,9 +4,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import attribute
 from clinic.reauth import confirm_password
 from treatments.models import Administration, Treatment, TreatmentStatus
-from treatments.services.audit import attribute
 from treatments.services.followups import (
     followups_cancel_open,
     followups_move_to_amendment,

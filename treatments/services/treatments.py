@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from clinic.audit import attribute
 from treatments.dosing import format_amount, over_maximum_message, volume_for
 from treatments.models import (
     ROUND_OPENERS,
@@ -17,7 +18,6 @@ from treatments.models import (
     Treatment,
     TreatmentStatus,
 )
-from treatments.services.audit import attribute
 
 REMOVED_FROM_DRAFT = "Removed from draft"
 

@@ -8,9 +8,8 @@ from django.template.loader import render_to_string
 from django.views import View
 
 from clinic.mixins import RolePermissionMixin
-from clinic.models import AccessEvent
 from treatments.aftercare import aftercare_dates
-from treatments.models import Protocol, Treatment, TreatmentStatus
+from treatments.models import AccessEvent, Protocol, Treatment, TreatmentStatus
 
 
 class AftercareView(RolePermissionMixin, View):

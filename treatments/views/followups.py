@@ -1,8 +1,6 @@
 """The follow-up worklist, a follow-up's page, and the actions that work it (POST only)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +9,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from clinic.mixins import RolePermissionMixin
+from clinic.mixins import RolePermissionMixin, apply_service
 from treatments.forms.followups import (
     FollowUpAttemptForm,
     FollowUpCancelForm,
@@ -21,14 +19,13 @@ from treatments.forms.followups import (
 )
 from treatments.forms.lookup import RecordNumberForm
 from treatments.history import history_rows
-from treatments.models import FollowUp, Patient, StaleRecord
+from treatments.models import FollowUp, Patient
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
     followup_record_attempt,
     followup_reschedule,
 )
-from treatments.views.service_forms import add_service_error
 
 # Rows shown per worklist section; the section's full count is always shown, filters narrow it.
 SECTION_LIMIT = 100
@@ -184,17 +181,10 @@ class FollowUpActionView(RolePermissionMixin, View):
         followup = get_object_or_404(followup_queryset(), pk=pk)
         form = ACTION_FORMS[self.action](request.POST, followup=followup)
         if form.is_valid():
-            try:
-                with transaction.atomic():
-                    self.perform(followup, form)
-            except StaleRecord as conflict:
-                form.add_error(None, str(conflict))
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
+            if apply_service(form, lambda: self.perform(followup, form)):
                 messages.success(request, self.success_message)
                 return redirect("followup_detail", pk=followup.pk)
-            followup.refresh_from_db()
+            followup.refresh_from_db()  # the page shows the record as it is now
         return followup_page(request, followup, bound={self.action: form})
 
 

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -11,11 +10,10 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
-from clinic.mixins import RolePermissionMixin
-from clinic.models import AccessEvent
+from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
 from treatments.forms.lots import LotForm
 from treatments.forms.treatments import ReasonForm
-from treatments.models import Administration, Lot, LotStatus, StaleRecord
+from treatments.models import AccessEvent, Administration, Lot, LotStatus
 from treatments.recall import CARE_TEAM_COLUMNS, MINIMAL_COLUMNS, csv_filename, recall_csv_lines, recall_row
 from treatments.services.lots import lot_recall, lot_save
 
@@ -82,23 +80,17 @@ class LotDetailView(RolePermissionMixin, ExpiryContextMixin, DetailView):
         return context
 
 
-class LotWriteMixin:
+class LotWriteMixin(ServiceFormMixin):
     template_name = "treatments/lot_form.html"
     form_class = LotForm
 
-    def form_valid(self, form):
-        try:
-            self.object = lot_save(
-                lot=form.instance, user=self.request.user, expected_version=form.cleaned_data.get("version")
-            )
-        except StaleRecord as conflict:
-            form.add_error(None, str(conflict))
-            return self.form_invalid(form)
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(self.object.get_absolute_url())
+    def perform(self, form):
+        return lot_save(
+            lot=form.instance, user=self.request.user, expected_version=form.cleaned_data.get("version")
+        )
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
 
 
 class LotCreateView(RolePermissionMixin, LotWriteMixin, CreateView):
@@ -148,25 +140,22 @@ class LotRecallView(RolePermissionMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
-            lot = lot_recall(
+        def recall():
+            lot_recall(
                 lot=self.lot,
                 user=self.request.user,
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data.get("version"),
             )
-        except StaleRecord as conflict:
-            form.add_error(None, str(conflict))
-            return self.form_invalid(form)
-        except ValidationError as error:
-            form.add_error(None, error.messages)
+
+        if not apply_service(form, recall):
             return self.form_invalid(form)
         messages.warning(
             self.request,
-            f"Lot {lot.lot_number} recalled: it can no longer be administered. Every patient who received "
-            "it is listed below and flagged on their page.",
+            f"Lot {self.lot.lot_number} recalled: it can no longer be administered. Every patient who "
+            "received it is listed below and flagged on their page.",
         )
-        return redirect(lot.get_absolute_url())
+        return redirect(self.lot.get_absolute_url())
 
 
 class LotRecallCsvView(RolePermissionMixin, View):

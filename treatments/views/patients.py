@@ -1,17 +1,15 @@
 """Patient registry pages."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
-from clinic.mixins import RolePermissionMixin, ServiceFormMixin
-from clinic.models import AccessEvent
-from treatments.forms.common import VoidForm
+from clinic.form_parts import VoidForm
+from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
 from treatments.forms.patients import PatientForm
 from treatments.history import history_rows
-from treatments.models import Patient
+from treatments.models import AccessEvent, Patient
 from treatments.services.patients import patient_save, patient_void
 from treatments.services.plans import patient_followup_context
 from treatments.timeline import course_summary, patient_timeline, patient_treatments
@@ -155,10 +153,10 @@ class PatientVoidView(RolePermissionMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
+        def void():
             patient_void(patient=self.patient, user=self.request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_error(None, error)
+
+        if not apply_service(form, void):
             return self.form_invalid(form)
         messages.success(self.request, "Patient record voided. It is hidden from lists and kept for audit.")
         return redirect("patient_list")

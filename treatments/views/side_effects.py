@@ -1,21 +1,19 @@
 """Side-effect reports: list, report, amend, void, physician review queue and review, figures."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
-from clinic.mixins import RolePermissionMixin
+from clinic.form_parts import VoidForm
+from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
 from treatments.figures import default_period, side_effect_figures
-from treatments.forms.common import VoidForm
 from treatments.forms.lookup import RecordNumberForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
 from treatments.history import history_rows
-from treatments.models import Patient, SideEffectReport, StaleRecord
+from treatments.models import Patient, SideEffectReport
 from treatments.services.side_effects import (
     REVIEW_PERMISSION,
     side_effect_amend,
@@ -23,7 +21,6 @@ from treatments.services.side_effects import (
     side_effect_review,
     side_effect_void,
 )
-from treatments.views.service_forms import ServiceErrorsFormMixin, add_service_error
 
 
 def report_queryset():
@@ -77,7 +74,7 @@ class SideEffectListView(RolePermissionMixin, ListView):
         return context
 
 
-class SideEffectCreateView(RolePermissionMixin, ServiceErrorsFormMixin, CreateView):
+class SideEffectCreateView(RolePermissionMixin, ServiceFormMixin, CreateView):
     permission_required = "treatments.add_sideeffectreport"
     form_class = SideEffectReportForm
     template_name = "treatments/sideeffect_form.html"
@@ -114,7 +111,7 @@ class SideEffectCreateView(RolePermissionMixin, ServiceErrorsFormMixin, CreateVi
         return reverse("sideeffect_detail", args=[self.object.pk])
 
 
-class SideEffectUpdateView(RolePermissionMixin, ServiceErrorsFormMixin, UpdateView):
+class SideEffectUpdateView(RolePermissionMixin, ServiceFormMixin, UpdateView):
     """An amendment: every field may change, with a reason; the history keeps the old values."""
 
     permission_required = "treatments.change_sideeffectreport"
@@ -197,10 +194,10 @@ class SideEffectVoidView(RolePermissionMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
+        def void():
             side_effect_void(report=self.report, user=self.request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_error(form, error)
+
+        if not apply_service(form, void):
             return self.form_invalid(form)
         messages.success(self.request, "Report voided. It is kept for audit and left out of the figures.")
         return redirect("sideeffect_detail", pk=self.report.pk)
@@ -234,20 +231,17 @@ class SideEffectReviewView(RolePermissionMixin, View):
         report = get_object_or_404(report_queryset(), pk=pk)
         form = ReviewForm(request.POST)
         if form.is_valid():
-            try:
-                with transaction.atomic():
-                    side_effect_review(
-                        report=report,
-                        user=request.user,
-                        assessment=form.cleaned_data["assessment"],
-                        action=form.cleaned_data["action"],
-                        expected_version=form.cleaned_data["version"],
-                    )
-            except StaleRecord as conflict:
-                form.add_error(None, str(conflict))
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
+
+            def review():
+                side_effect_review(
+                    report=report,
+                    user=request.user,
+                    assessment=form.cleaned_data["assessment"],
+                    action=form.cleaned_data["action"],
+                    expected_version=form.cleaned_data["version"],
+                )
+
+            if apply_service(form, review):
                 messages.success(request, "Review recorded.")
                 return redirect("sideeffect_review_queue")
             report.refresh_from_db()

@@ -1,7 +1,7 @@
 """Treatment pages: record (draft), view, sign, amend and void."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,8 +9,7 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from clinic.mixins import RolePermissionMixin
-from clinic.models import AccessEvent
+from clinic.mixins import RolePermissionMixin, apply_service
 from clinic.roles import PHYSICIAN, roles_of
 from treatments.forms.treatments import (
     AdministrationFormSet,
@@ -21,11 +20,11 @@ from treatments.forms.treatments import (
 )
 from treatments.history import history_rows
 from treatments.models import (
+    AccessEvent,
     Administration,
     CoursePosition,
     Patient,
     Protocol,
-    StaleRecord,
     Treatment,
     TreatmentStatus,
 )
@@ -115,23 +114,22 @@ class TreatmentFormView(RolePermissionMixin, View):
                 if not f.cleaned_data.get("DELETE") and (f.instance.pk or f.has_changed())
             ]
             versions = {f.instance.pk: f.cleaned_data.get("version") for f in formset.forms if f.instance.pk}
-            try:
-                treatment = treatment_save(
+            saved = {}
+
+            def save():
+                saved["treatment"] = treatment_save(
                     treatment=form.instance,
                     user=request.user,
                     administrations=kept,
                     expected_version=form.cleaned_data.get("version"),
                     administration_versions=versions,
                 )
-            except StaleRecord as conflict:
-                form.add_error(None, str(conflict))
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
+
+            if apply_service(form, save):
                 if "then_sign" in request.POST:
-                    return redirect("treatment_sign", treatment.pk)
+                    return redirect("treatment_sign", saved["treatment"].pk)
                 messages.success(request, "Treatment saved as a draft. Check it, then a physician signs it.")
-                return redirect(treatment.get_absolute_url())
+                return redirect(saved["treatment"].get_absolute_url())
         return self.render_page(form, formset, lot_data)
 
 
@@ -220,19 +218,14 @@ class TreatmentActionView(RolePermissionMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
-            result = self.perform(form)
-        except StaleRecord as conflict:
-            form.add_error(None, str(conflict))
+        result = {}
+
+        def write():
+            result["record"] = self.perform(form)
+
+        if not apply_service(form, write):
             return self.form_invalid(form)
-        except ValidationError as error:
-            if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
-                for field, field_errors in error.error_dict.items():
-                    form.add_error(field, field_errors)
-            else:
-                form.add_error(None, error.messages)
-            return self.form_invalid(form)
-        return redirect(self.success_url_for(result))
+        return redirect(self.success_url_for(result["record"]))
 
     def success_url_for(self, result):
         return result.get_absolute_url()

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from faq.importing import load_entries
-from faq.models import Category, Entry
 from faq.parsing import FaqFormatError, decode_faq, parse_faq
 
 
@@ -36,8 +35,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = load_entries(
                 parsed,
-                Category=Category,
-                Entry=Entry,
                 update_answers=True,
                 reason=f"Imported from {path.name}",
             )

@@ -4,8 +4,11 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin import NoDeleteAdminMixin
+from clinic.audit import attribute
+from clinic.form_parts import VersionedFormMixin
+from clinic.models import StaleRecord
 from treatments.dosing import format_amount
-from treatments.forms.common import VersionedFormMixin
 from treatments.forms.lots import LotRulesFormMixin
 from treatments.models import (
     Administration,
@@ -15,24 +18,9 @@ from treatments.models import (
     Patient,
     Product,
     Protocol,
-    StaleRecord,
     Treatment,
 )
-from treatments.services.audit import attribute
 from treatments.services.lots import lot_save
-
-
-class NoDeleteAdminMixin:
-    """Clinical records are voided, never deleted: the admin offers no delete at all."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    # Django 6.1 passes an action_location (the one-argument signature is deprecated).
-    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
-        actions = super().get_actions(request, action_location=action_location)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 class AttributedAdminMixin:
@@ -255,6 +243,3 @@ class TreatmentAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
-
-
-from treatments import admin_followups  # noqa: F401,E402

@@ -5,9 +5,9 @@ with history, never a delete. Writes keep the rules: ModelAdmin validates throug
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from treatments.admin import NoDeleteAdminMixin
+from clinic.admin import NoDeleteAdminMixin
+from clinic.audit import attribute
 from treatments.models import CalendarFeed, FollowUp, FollowUpAttempt, SideEffectReport
-from treatments.services.audit import attribute
 
 ATTRIBUTION_FIELDS = [
     "created_at",

@@ -14,9 +14,9 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views.generic import ListView, View
 
-from clinic.forms import AccessLogFilterForm
 from clinic.mixins import RolePermissionMixin
-from clinic.models import AccessEvent
+from treatments.forms.access_log import AccessLogFilterForm
+from treatments.models import AccessEvent
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ def filtered_events(params):
 
 
 class AccessLogView(RolePermissionMixin, ListView):
-    permission_required = "clinic.view_accessevent"
-    template_name = "clinic/access_log.html"
+    permission_required = "treatments.view_accessevent"
+    template_name = "treatments/access_log.html"
     context_object_name = "events"
     paginate_by = 50
 
@@ -82,7 +82,7 @@ def _cell(value):
 class AccessLogExportView(RolePermissionMixin, View):
     """CSV of the filtered log, streamed row by row: memory stays flat however long the log."""
 
-    permission_required = "clinic.view_accessevent"
+    permission_required = "treatments.view_accessevent"
     http_method_names = ["get"]
 
     def get(self, request):

@@ -1,4 +1,4 @@
-"""Dashboard."""
+"""The home page: the dashboard of what the user may see."""
 
 from django.views.generic import TemplateView
 

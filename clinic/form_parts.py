@@ -1,4 +1,4 @@
-"""Form pieces shared by several clinical forms."""
+"""Form pieces shared by the apps' forms: date inputs, the version field, the void form."""
 
 from django import forms
 from django.db import connection
