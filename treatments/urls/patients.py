@@ -1,0 +1,21 @@
+"""URLs of the patient pages (and what is recorded for one patient)."""
+
+from django.urls import path
+
+from treatments.views import patients, side_effects, treatments
+
+urlpatterns = [
+    path("", patients.PatientListView.as_view(), name="patient_list"),
+    path("new/", patients.PatientCreateView.as_view(), name="patient_create"),
+    path("<int:pk>/", patients.PatientDetailView.as_view(), name="patient_detail"),
+    path("<int:pk>/edit/", patients.PatientUpdateView.as_view(), name="patient_update"),
+    path("<int:pk>/void/", patients.PatientVoidView.as_view(), name="patient_void"),
+    path(
+        "<int:patient_pk>/treatments/new/", treatments.TreatmentCreateView.as_view(), name="treatment_create"
+    ),
+    path(
+        "<int:patient_pk>/side-effects/new/",
+        side_effects.SideEffectCreateView.as_view(),
+        name="sideeffect_create",
+    ),
+]
