@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from clinic.audit import historical_models
 from clinic.form_parts import VersionedFormMixin
 from clinic.models import ClinicalRecord
-from tests.test_security_fuzz import project_forms
+from tests.security_cases.fuzz import project_forms
 from tests.urlwalk import all_patterns
 from treatments.models import AccessEvent
 

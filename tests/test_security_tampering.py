@@ -75,7 +75,7 @@ def test_no_modelform_uses_all_fields():
 
     from django import forms
 
-    from tests.test_security_fuzz import project_forms
+    from tests.security_cases.fuzz import project_forms
 
     for form_class in project_forms():
         if issubclass(form_class, forms.ModelForm):
