@@ -26,7 +26,7 @@ from tests.security_cases.audit import AUDITED_WRITES, CASES, NO_VOID_PATH, acto
 from treatments.models import Patient, Protocol
 from treatments.services.patients import patient_save
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("audit_trail")]
 
 
 def clinical_models():
@@ -97,6 +97,7 @@ def test_each_write_is_audited_with_user_time_and_reason(model, action, ctx):
 
 
 @pytest.mark.parametrize(("model", "action"), CASES, ids=lambda value: getattr(value, "__name__", value))
+@pytest.mark.security("atomic_audit")
 def test_a_failing_audit_row_leaves_neither_record_nor_audit(model, action, ctx, db_snapshot):
     before = db_snapshot()
     with (
@@ -108,6 +109,7 @@ def test_a_failing_audit_row_leaves_neither_record_nor_audit(model, action, ctx,
 
 
 @pytest.mark.parametrize(("model", "action"), CASES, ids=lambda value: getattr(value, "__name__", value))
+@pytest.mark.security("atomic_audit")
 def test_a_failure_after_both_rows_were_written_undoes_both(model, action, ctx, db_snapshot):
     written = []
 

@@ -24,7 +24,7 @@ from treatments.forms.treatments import lot_options
 from treatments.models import Administration, Indication, Lot, Treatment
 from treatments.services.treatments import treatment_save
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("fuzzing")]
 
 RENDER_EVERY = 5
 FORM_CASES = [*fuzz_patients.FORM_CASES, *fuzz_treatments.FORM_CASES, *fuzz_followups.FORM_CASES]

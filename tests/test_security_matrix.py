@@ -126,6 +126,7 @@ CSRF_FORM_PAGE = {
 }
 
 
+@pytest.mark.security("role_matrix")
 def test_every_named_view_has_a_row():
     names = named_urls()
     assert sorted(names - EXPECTED.keys()) == [], "add these views to EXPECTED"
@@ -144,6 +145,7 @@ def url_for(name, view, factories):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.security("headers", "role_matrix")
 def test_matrix(name, role_clients, factories, security_figures):
     view = EXPECTED[name]
     url, _ = url_for(name, view, factories)
@@ -172,6 +174,7 @@ STATE_CHANGING = sorted(name for name, view in EXPECTED.items() if view.changes_
 
 
 @pytest.mark.parametrize("name", STATE_CHANGING)
+@pytest.mark.security("post_only")
 def test_get_on_a_state_changing_view_changes_nothing(name, role_clients, factories, db_snapshot):
     view = EXPECTED[name]
     url, obj = url_for(name, view, factories)
@@ -189,6 +192,7 @@ POSTABLE = sorted(VALID_POST)
 
 
 @pytest.mark.parametrize("name", POSTABLE)
+@pytest.mark.security("csrf")
 def test_a_post_without_csrf_token_is_refused_and_changes_nothing(
     name, request, factories, db_snapshot, security_figures
 ):
@@ -213,12 +217,14 @@ def test_a_post_without_csrf_token_is_refused_and_changes_nothing(
     security_figures["csrf_posts_refused"] += 1
 
 
+@pytest.mark.security("csrf")
 def test_every_view_with_a_form_has_a_csrf_case():
     """A view whose POST re-renders a form for some role writes something: it needs a CSRF case."""
     writers = {name for name, view in EXPECTED.items() if 200 in view.post.values()} - {"login"}
     assert sorted(writers - set(VALID_POST)) == []
 
 
+@pytest.mark.security("csrf")
 def test_revoking_a_calendar_link_needs_the_csrf_token(physician):
     feed, _ = calendar_feed_create(user=physician)
     client = login_verified(Client(enforce_csrf_checks=True), physician)
@@ -238,6 +244,7 @@ ID_VIEWS = sorted(
 
 
 @pytest.mark.parametrize("name", [name for name in ID_VIEWS if name != "faq:entry"])
+@pytest.mark.security("role_matrix")
 def test_a_user_who_sees_no_records_cannot_probe_which_ids_exist(name, role_clients, factories):
     """Clinic admins and users without a role see no clinical record: the answer for one that does
     not exist is the same 403 as for one that does. (Staff refused an action on a record they can
