@@ -85,7 +85,7 @@ check-deploy: setup
 # Runs the whole suite; the pytest plugin tests/security_report.py then rewrites docs/SECURITY.md
 # (each checklist item's marked tests and their figures). Fails when a test fails.
 security-report: setup-dev system-deps
-	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest -n $(TEST_WORKERS) --security-report docs/SECURITY.md $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest -n $(TEST_WORKERS) --security-report=docs/SECURITY.md $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov
