@@ -10,13 +10,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.roles import CLINIC_ADMIN, PHYSICIAN, STAFF
 from clinic.second_factor import needs_second_factor
-from tests.figures import (  # noqa: F401 (pytest hooks and the figures fixture)
-    pytest_runtest_logreport,
-    pytest_sessionfinish,
-    pytest_testnodedown,
-    security_figures,
-)
 from treatments.models import Indication, Patient
+
+pytest_plugins = ["tests.security_report"]  # the security marker, figures and report
 
 PASSWORD = "correct horse battery staple"
 

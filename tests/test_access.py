@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("role_matrix")]
 
 
 def test_anonymous_users_are_sent_to_login(client, patient):
@@ -28,6 +28,7 @@ def test_login_with_password_lands_on_the_dashboard(client, staff):
     assert "Dashboard" in client.get(reverse("home")).content.decode()
 
 
+@pytest.mark.security("post_only")
 def test_logout_is_post_only_and_ends_the_session(staff_client):
     assert staff_client.get(reverse("logout")).status_code == 405
     staff_client.post(reverse("logout"))
@@ -97,6 +98,7 @@ def test_groups_hold_the_documented_permissions():
     assert "view_patient" not in admin_perms
 
 
+@pytest.mark.security("no_store")
 def test_pages_carry_no_store(staff_client):
     response = staff_client.get(reverse("patient_list"))
     assert "no-store" in response["Cache-Control"]

@@ -72,6 +72,7 @@ def signed(make_treatment, patient):
     return make_treatment(patient, sign=True, when=timezone.make_aware(dt.datetime(2026, 1, 31, 10, 0)))
 
 
+@pytest.mark.security("audit_trail")
 def test_the_sheet_shows_the_dates_and_logs_a_print(staff_client, staff, signed):
     response = staff_client.get(reverse("treatment_aftercare", args=[signed.pk]))
     body = response.content.decode()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinic.lockout import client_ip, username_tag
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("lockout")]
 
 LIMIT = 5
 
@@ -68,6 +68,7 @@ def test_the_lock_lifts_after_the_cool_off(staff, settings):
         assert attempt("staff", PASSWORD).status_code == 302
 
 
+@pytest.mark.security("log_canary")
 def test_failures_and_the_lockout_are_logged_without_the_typed_username(staff, caplog):
     typed = "Zyxcanary Qwertanen"
     with caplog.at_level(logging.DEBUG):

@@ -11,7 +11,7 @@ from clinic.forms import PasswordConfirmForm
 from clinic.reauth import confirm_password
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("second_factor")]
 
 
 def refusal(password, user=None) -> list[str]:

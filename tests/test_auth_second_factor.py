@@ -15,7 +15,7 @@ from clinic.second_factor import PENDING_KEY_SESSION_KEY
 from tests.conftest import PASSWORD
 from tests.test_settings import load_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("second_factor")]
 
 
 def code_for(device: TOTPDevice, *, offset_steps: int = 0) -> str:
@@ -146,6 +146,7 @@ def test_verify_refuses_wrong_and_malformed_codes_and_slows_down(enrolled_physic
     assert client.get(reverse("home")).status_code == 302
 
 
+@pytest.mark.security("open_redirect")
 def test_verify_ignores_an_offsite_next(enrolled_physician):
     physician, device = enrolled_physician
     client = password_login(physician)

@@ -24,11 +24,13 @@ def signed_in(username) -> Client:
     return client
 
 
+@pytest.mark.security("logoff")
 def test_the_timeouts_default_to_30_minutes_idle_and_12_hours_in_all():
     idle, absolute = settings.SESSION_IDLE_TIMEOUT, settings.SESSION_ABSOLUTE_TIMEOUT
     assert (idle, absolute) == (dt.timedelta(minutes=30), dt.timedelta(hours=12))
 
 
+@pytest.mark.security("logoff")
 def test_activity_keeps_the_session_alive(staff):
     with time_machine.travel(START, tick=False) as clock:
         client = signed_in("staff")
@@ -37,6 +39,7 @@ def test_activity_keeps_the_session_alive(staff):
             assert client.get(reverse("patient_list")).status_code == 200
 
 
+@pytest.mark.security("logoff")
 def test_idle_logoff_after_30_minutes_returns_the_user_to_the_page(staff, patient):
     page = reverse("patient_detail", args=[patient.pk])
     with time_machine.travel(START, tick=False) as clock:
@@ -55,6 +58,7 @@ def test_idle_logoff_after_30_minutes_returns_the_user_to_the_page(staff, patien
         assert client.get(page).status_code == 200
 
 
+@pytest.mark.security("logoff")
 def test_absolute_logoff_after_12_hours_even_when_active(staff):
     with time_machine.travel(START, tick=False) as clock:
         client = signed_in("staff")
@@ -68,6 +72,7 @@ def test_absolute_logoff_after_12_hours_even_when_active(staff):
         assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.security("logoff")
 def test_timeouts_follow_the_settings(staff, settings):
     settings.SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=5)
     with time_machine.travel(START, tick=False) as clock:
@@ -76,6 +81,7 @@ def test_timeouts_follow_the_settings(staff, settings):
         assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.security("session_cookie")
 def test_login_rotates_the_session_key(staff):
     client = Client()
     session = client.session
@@ -90,6 +96,7 @@ def test_login_rotates_the_session_key(staff):
     assert Session.objects.get(session_key=after).get_decoded()["_auth_user_id"] == str(staff.pk)
 
 
+@pytest.mark.security("session_cookie")
 def test_logout_kills_the_session_on_the_server(staff):
     client = signed_in("staff")
     stolen = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -102,6 +109,7 @@ def test_logout_kills_the_session_on_the_server(staff):
     assert response["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.security("session_cookie")
 def test_the_session_cookie_is_secure_httponly_and_samesite(staff):
     client = Client()
     response = client.post(reverse("login"), {"username": "staff", "password": PASSWORD})

@@ -94,6 +94,7 @@ def test_events_keep_their_uid_when_rescheduled_and_closed_ones_leave(client, st
     assert f"followup-{call.pk}@exolog" not in events(client.get(url))
 
 
+@pytest.mark.security("login_required")
 def test_revoked_and_unknown_tokens_get_404(client, staff_client, staff, followups):
     link = make_link(staff_client)
     path = link.removeprefix("http://127.0.0.1:8000")
@@ -130,6 +131,7 @@ def test_tokens_are_long_random_and_url_safe(staff):
     assert len(set("".join(tokens))) > 50  # spread over the whole alphabet
 
 
+@pytest.mark.security("log_canary")
 def test_the_token_never_reaches_a_log(client, staff, followups, caplog):
     _, token = calendar_feed_create(user=staff)
     revoked_token = token
@@ -142,6 +144,7 @@ def test_the_token_never_reaches_a_log(client, staff, followups, caplog):
         assert "/calendar/[redacted].ics" in record.getMessage()
 
 
+@pytest.mark.security("post_only")
 def test_the_link_page_is_for_followup_users_and_changes_only_by_post(role_clients, staff, staff_client):
     assert role_clients["clinic_admin"].get(MANAGE).status_code == 403
     assert role_clients["physician"].get(MANAGE).status_code == 200

@@ -110,6 +110,7 @@ def test_the_change_form_previews_the_sanitized_answer(editor_client):
     assert '<a rel="noopener noreferrer">x</a>' in preview
 
 
+@pytest.mark.security("audit_trail")
 def test_an_edit_is_attributed_normalised_and_audited(editor_client, editor):
     entry = Entry.objects.get(question=STORED)
     response = editor_client.post(
@@ -162,6 +163,7 @@ def test_a_duplicate_question_is_refused_with_a_clear_message(editor_client):
     assert other.question == "What Are Exosomes?" and entry.question == STORED
 
 
+@pytest.mark.security("no_delete")
 def test_entries_cannot_be_deleted_only_unpublished(editor_client, superuser):
     entry = Entry.objects.get(question=STORED)
     assert editor_client.get(reverse("admin:faq_entry_delete", args=[entry.pk])).status_code == 403
@@ -189,6 +191,7 @@ def test_entries_cannot_be_deleted_only_unpublished(editor_client, superuser):
     ]
 
 
+@pytest.mark.security("audit_trail")
 def test_entries_refuse_bulk_writes_that_would_skip_the_history():
     from clinic.models import BulkWriteForbidden
 

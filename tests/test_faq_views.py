@@ -54,6 +54,7 @@ def test_every_role_reads_the_faq_grouped_by_category(role_clients, role):
 
 
 @pytest.mark.parametrize("url", [INDEX, HANDOUT, reverse("faq:entry", args=["what-are-exosomes"])])
+@pytest.mark.security("login_required")
 def test_no_role_gets_403_and_anonymous_goes_to_login(role_clients, url):
     assert role_clients["no_role"].get(url).status_code == 403
     response = role_clients["anonymous"].get(url)
@@ -125,6 +126,7 @@ def test_search_with_no_match_says_so_and_hides_drafts(staff_client, admin_clien
     ]
 
 
+@pytest.mark.security("faq_sanitizer", "escaping")
 def test_search_terms_are_escaped(staff_client):
     _, body = page(staff_client, INDEX, q='<script>alert("x")</script>')
     assert '<script>alert("x")</script>' not in body

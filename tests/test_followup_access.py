@@ -50,6 +50,7 @@ def urls(records, patient) -> list[str]:
     ]
 
 
+@pytest.mark.security("login_required")
 def test_every_page_needs_a_login(client, records, patient):
     for url in urls(records, patient):
         for method in (client.get, client.post):
@@ -58,6 +59,7 @@ def test_every_page_needs_a_login(client, records, patient):
             assert response["Location"].startswith(reverse("login") + "?next="), url
 
 
+@pytest.mark.security("login_required")
 def test_only_the_calendar_feed_is_public(client, staff):
     _, token = calendar_feed_create(user=staff)
     assert client.get(reverse("calendar_feed", args=[token])).status_code == 200
@@ -76,6 +78,7 @@ def test_only_the_calendar_feed_is_public(client, staff):
         ("calendar_feed_manage", 200, 200, 403),
     ],
 )
+@pytest.mark.security("role_matrix")
 def test_side_effect_and_calendar_pages_by_role(
     role_clients, records, patient, name, for_physician, for_staff, for_admin
 ):
@@ -113,6 +116,7 @@ FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
         ),
     )
 )
+@pytest.mark.security("fuzzing")
 def test_the_completion_form_never_fails(staff_client, records, data):
     followup = records["followup"]
     response = staff_client.post(
@@ -132,6 +136,7 @@ def test_the_completion_form_never_fails(staff_client, records, data):
         },
     )
 )
+@pytest.mark.security("fuzzing")
 def test_the_reschedule_form_never_fails(staff_client, records, data):
     followup = records["followup"]
     response = staff_client.post(
@@ -157,12 +162,14 @@ def test_the_reschedule_form_never_fails(staff_client, records, data):
         },
     )
 )
+@pytest.mark.security("fuzzing")
 def test_the_report_form_never_fails(staff_client, records, patient, data):
     posted = {"treatment": records["followup"].treatment_id, **data}
     response = staff_client.post(reverse("sideeffect_create", args=[patient.pk]), posted)
     assert response.status_code in (200, 302)
 
 
+@pytest.mark.security("log_canary")
 def test_a_canary_name_never_reaches_a_log(staff_client, make_patient, make_signed_treatment, caplog):
     canary = make_patient(given_name="Canaryname", family_name="Logcheck")
     treatment = make_signed_treatment(canary, dt.date(2026, 5, 1))

@@ -216,6 +216,7 @@ def test_rescheduling_refuses_no_reason_the_past_and_the_treatment_day(followups
         followup_reschedule(followup=assessment, user=staff, new_due=dt.date(2026, 5, 20), reason="x")
 
 
+@pytest.mark.security("audit_trail")
 def test_a_long_reason_is_kept_whole_on_the_record_and_in_the_history(followups, staff):
     reason = "The patient asked to come later because " + "of a family matter " * 20
     followup_cancel(followup=followups["twelve_month"], user=staff, reason=reason)
@@ -224,6 +225,7 @@ def test_a_long_reason_is_kept_whole_on_the_record_and_in_the_history(followups,
     assert review.history.latest().history_change_reason == f"Cancelled: {reason.strip()}"
 
 
+@pytest.mark.security("stale_forms")
 def test_a_stale_form_gets_a_conflict_and_changes_nothing(followups, staff, physician):
     call = followups["check_in"]
     loaded_version = call.version

@@ -98,6 +98,7 @@ def test_calendar_feeds_are_listed_but_not_made_or_changed_in_the_admin(root, st
     assert CalendarFeed.objects.count() == 1
 
 
+@pytest.mark.security("no_delete")
 def test_followups_cannot_be_deleted_in_bulk_from_the_admin(root, treatment):
     response = root.post(
         reverse("admin:treatments_followup_changelist"),

@@ -67,6 +67,7 @@ def test_staff_cannot_complete_the_assessment(staff_client, followups):
 @pytest.mark.parametrize(
     ("role", "expected"), [("physician", 405), ("staff", 405), ("clinic_admin", 403), ("no_role", 403)]
 )
+@pytest.mark.security("role_matrix", "post_only")
 def test_actions_are_post_only_and_for_clinical_roles(role_clients, followups, action, role, expected):
     assert role_clients[role].get(url(action, followups["check_in"])).status_code == expected
 
@@ -74,6 +75,7 @@ def test_actions_are_post_only_and_for_clinical_roles(role_clients, followups, a
 @pytest.mark.parametrize(
     ("role", "expected"), [("physician", 200), ("staff", 200), ("clinic_admin", 403), ("no_role", 403)]
 )
+@pytest.mark.security("role_matrix")
 def test_the_page_by_role(role_clients, followups, role, expected):
     assert role_clients[role].get(url("followup_detail", followups["check_in"])).status_code == expected
 
@@ -186,6 +188,7 @@ def test_rescheduling_and_cancelling_through_the_page(staff_client, followups):
     assert early.status == FollowUpStatus.CANCELLED
 
 
+@pytest.mark.security("stale_forms")
 def test_a_stale_form_gets_a_conflict_message(staff_client, physician_client, followups):
     call = followups["check_in"]
     loaded = call.version
@@ -218,6 +221,7 @@ def test_a_refused_transition_shows_its_message(staff_client, followups):
     assert "only a scheduled or missed follow-up can be completed" in page
 
 
+@pytest.mark.security("csrf")
 def test_csrf_is_enforced(followups, staff):
     from django.test import Client
 

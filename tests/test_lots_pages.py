@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "expected"), [("physician", 200), ("staff", 200), ("clinic_admin", 200), ("no_role", 403)]
 )
+@pytest.mark.security("role_matrix")
 def test_who_sees_the_lots(role_clients, lot, role, expected):
     assert role_clients[role].get(reverse("lot_list")).status_code == expected
     assert role_clients[role].get(reverse("lot_detail", args=[lot.pk])).status_code == expected
@@ -23,6 +24,7 @@ def test_who_sees_the_lots(role_clients, lot, role, expected):
 @pytest.mark.parametrize(
     ("role", "expected"), [("physician", 403), ("staff", 403), ("clinic_admin", 200), ("no_role", 403)]
 )
+@pytest.mark.security("role_matrix")
 def test_only_clinic_admins_receive_and_edit_lots(role_clients, lot, role, expected):
     assert role_clients[role].get(reverse("lot_create")).status_code == expected
     assert role_clients[role].get(reverse("lot_update", args=[lot.pk])).status_code == expected

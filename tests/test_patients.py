@@ -97,6 +97,7 @@ def test_it_edits_a_patient_and_records_what_changed(physician_client, physician
     assert changed["indications"] == (None, "Chronic inflammation")
 
 
+@pytest.mark.security("stale_forms")
 def test_a_stale_form_gets_a_conflict_and_nothing_is_lost(physician_client, staff_client, patient):
     stale_version = patient.version
     staff_client.post(
@@ -182,6 +183,7 @@ def test_staff_cannot_void(staff_client, patient):
     assert patient.voided_at is None
 
 
+@pytest.mark.security("no_delete")
 def test_patients_are_never_deleted(patient):
     with pytest.raises(BulkWriteForbidden):
         patient.delete()
@@ -200,6 +202,7 @@ def test_the_database_refuses_a_void_without_reason(patient):
         patient.save()
 
 
+@pytest.mark.security("audit_trail")
 def test_opening_a_patient_writes_an_access_event(staff_client, staff, patient):
     staff_client.get(patient.get_absolute_url())
     event = AccessEvent.objects.get()
@@ -224,6 +227,7 @@ def test_the_list_runs_the_same_number_of_queries_whatever_the_rows(
     assert len(response.context["patients"]) == min(rows, 25)
 
 
+@pytest.mark.security("escaping")
 def test_patient_names_with_markup_are_escaped(staff_client, make_patient):
     patient = make_patient(given_name='<script>alert("x")</script>', family_name="O'Brien\"")
     body = staff_client.get(patient.get_absolute_url()).content.decode()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from treatments.models import AccessEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("audit_trail")]
 
 
 @pytest.fixture

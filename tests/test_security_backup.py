@@ -17,7 +17,7 @@ from faq.models import Entry
 from tests.conftest import login_verified
 from treatments.models import AccessEvent, Patient, Protocol
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("backup")]
 
 
 @pytest.fixture(autouse=True)

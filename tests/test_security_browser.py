@@ -14,7 +14,11 @@ from tests.test_auth_second_factor import code_for
 
 # No serialized_rollback: the autouse fixture in conftest.py puts the data-migration rows (groups,
 # indications, protocol, FAQ) back after a transactional test flushed them.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.security("headers", "second_factor"),
+]
 
 # Playwright's session event loop runs in this thread from the first browser test on; the ORM calls
 # in the fixtures and tests are still synchronous (as in test_e2e_browser.py, set before any runs).

@@ -3,6 +3,8 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("clinic", "treatments", "faq")
 SQL_CALLS = {"raw", "execute", "executemany", "RawSQL"}
@@ -38,6 +40,7 @@ def sql_problems(tree, name) -> list[str]:
     return problems
 
 
+@pytest.mark.security("raw_sql")
 def test_no_sql_is_built_from_strings(security_figures):
     problems, files = [], 0
     for path, tree in project_sources():
@@ -47,6 +50,7 @@ def test_no_sql_is_built_from_strings(security_figures):
     security_figures["source_files_scanned"] += files
 
 
+@pytest.mark.security("raw_sql")
 def test_the_sql_check_catches_string_building():
     tree = ast.parse(
         'cursor.execute(f"SELECT * FROM p WHERE name = {name}")\n'
@@ -57,6 +61,7 @@ def test_the_sql_check_catches_string_building():
     assert len(sql_problems(tree, "example")) == 3
 
 
+@pytest.mark.security("csrf")
 def test_no_view_is_exempt_from_csrf():
     problems = [
         f"{path.relative_to(ROOT)}:{node.lineno}"

@@ -9,7 +9,7 @@ from django.utils.html import escape
 
 from treatments.models import Patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("escaping")]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -53,6 +53,7 @@ def assert_no_inline_code(html: str, where: str):
 
 
 @pytest.mark.parametrize("url_name", ["login", "home", "patient_list"])
+@pytest.mark.security("headers")
 def test_pages_carry_every_security_header(physician_client, url_name, security_figures):
     client = Client() if url_name == "login" else physician_client
     response = client.get(reverse(url_name), secure=True)
@@ -65,6 +66,7 @@ def test_pages_carry_every_security_header(physician_client, url_name, security_
     security_figures["header_pages_checked"] += 1
 
 
+@pytest.mark.security("headers")
 def test_the_nonce_changes_with_every_response(staff_client):
     first = csp_directives(staff_client.get(reverse("home"), secure=True))["script-src"]
     second = csp_directives(staff_client.get(reverse("home"), secure=True))["script-src"]
@@ -78,6 +80,7 @@ def test_plain_http_is_redirected_to_https_in_production(settings):
     assert response["Location"].startswith("https://")
 
 
+@pytest.mark.security("no_store")
 def test_patient_pages_are_never_stored(staff_client, patient):
     for url in [
         reverse("patient_list"),
@@ -93,6 +96,7 @@ def template_files():
     return sorted(path for folder in folders for path in folder.rglob("*.html"))
 
 
+@pytest.mark.security("headers")
 def test_templates_hold_no_inline_script_style_or_handlers(security_figures):
     files = template_files()
     assert len(files) >= 10
@@ -109,6 +113,7 @@ def test_templates_hold_no_inline_script_style_or_handlers(security_figures):
     security_figures["templates_scanned"] += len(files)
 
 
+@pytest.mark.security("headers")
 def test_the_scanner_catches_what_it_looks_for():
     assert INLINE_SCRIPT.search('<script nonce="x">alert(1)</script>')
     assert not INLINE_SCRIPT.search('<script src="/static/js/exolog.js"></script>')
@@ -116,6 +121,7 @@ def test_the_scanner_catches_what_it_looks_for():
     assert EVENT_ATTR.search('<img onerror="x">')
 
 
+@pytest.mark.security("deploy_check")
 def test_check_deploy_passes_with_production_settings():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "EXOLOG_"))}
     env.update(

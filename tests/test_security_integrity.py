@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from clinic.audit import historical_models
 from clinic.form_parts import VersionedFormMixin
 from clinic.models import ClinicalRecord
-from tests.test_security_fuzz import project_forms
+from tests.security_cases.fuzz import project_forms
 from tests.urlwalk import all_patterns
 from treatments.models import AccessEvent
 
@@ -37,6 +37,7 @@ def foreign_keys():
                 yield model, field
 
 
+@pytest.mark.security("no_delete")
 def test_foreign_keys_to_clinical_records_protect_them(security_figures):
     problems, checked = [], 0
     for model, field in foreign_keys():
@@ -61,6 +62,7 @@ def test_foreign_keys_to_clinical_records_protect_them(security_figures):
     security_figures["protect_foreign_keys_checked"] += checked
 
 
+@pytest.mark.security("no_delete")
 def test_clinical_records_protect_what_they_point_at():
     """Attribution, the patient of a treatment, the lot of an administration: never cascaded away."""
     problems = [
@@ -75,6 +77,7 @@ def clinical_admins():
     return [(model, model_admin) for model, model_admin in admin.site._registry.items() if is_guarded(model)]
 
 
+@pytest.mark.security("no_delete")
 def test_no_admin_can_delete_a_clinical_record(rf, superuser, security_figures):
     request = rf.get("/admin/")
     request.user = superuser
@@ -85,6 +88,7 @@ def test_no_admin_can_delete_a_clinical_record(rf, superuser, security_figures):
         security_figures["admins_checked"] += 1
 
 
+@pytest.mark.security("no_delete")
 def test_the_admin_delete_page_is_refused(superuser_client, patient):
     response = superuser_client.get(reverse("admin:treatments_patient_delete", args=[patient.pk]))
     assert response.status_code == 403
@@ -99,6 +103,7 @@ def view_model(view_class):
     return model or (queryset.model if queryset is not None else None)
 
 
+@pytest.mark.security("no_delete")
 def test_no_view_deletes_a_clinical_record():
     problems = []
     for regex, pattern, namespace in all_patterns():
@@ -112,6 +117,7 @@ def test_no_view_deletes_a_clinical_record():
     assert problems == [], "clinical records are voided with a reason, never deleted"
 
 
+@pytest.mark.security("stale_forms")
 def test_every_form_editing_a_clinical_record_carries_its_version():
     forms_for_records = [
         form
@@ -124,6 +130,7 @@ def test_every_form_editing_a_clinical_record_carries_its_version():
     assert missing == [], "use VersionedFormMixin so a stale form gets a conflict"
 
 
+@pytest.mark.security("stale_forms")
 def test_a_stale_form_gets_a_clear_conflict_and_loses_nothing(physician_client, staff_client, patient):
     base = {"mrn": patient.mrn, "date_of_birth": "1970-05-17", "sex": "female", "version": "1"}
     first = physician_client.post(
@@ -145,6 +152,7 @@ def test_a_stale_form_gets_a_clear_conflict_and_loses_nothing(physician_client, 
 # Treatment drafts: the treatment and each of its administrations carry their versions -----------
 
 
+@pytest.mark.security("stale_forms")
 def test_a_stale_draft_loses_nothing_and_keeps_the_second_persons_input(
     physician_client, staff_client, make_treatment, patient, lot
 ):
@@ -169,6 +177,7 @@ def test_a_stale_draft_loses_nothing_and_keeps_the_second_persons_input(
     assert treatment.administrations.active().get().dose_billion == Decimal("2")
 
 
+@pytest.mark.security("stale_forms")
 def test_an_administration_row_is_checked_even_when_the_treatment_version_is_current(
     physician_client, make_treatment, patient, lot, db_snapshot
 ):
@@ -190,6 +199,7 @@ def test_an_administration_row_is_checked_even_when_the_treatment_version_is_cur
 # Lots edited in the Django admin -----------------------------------------------------------------
 
 
+@pytest.mark.security("stale_forms")
 def test_a_stale_lot_form_in_the_admin_gets_a_conflict_and_loses_nothing(superuser_client, lot):
     from tests.test_treatment_admin import lot_form
 

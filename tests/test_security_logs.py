@@ -9,7 +9,7 @@ from django.urls import reverse
 from tests.conftest import login_verified
 from treatments.models import Patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("log_canary")]
 
 GIVEN, FAMILY = "Zyxcanary", "Qwertanen"
 CANARY_PARTS = (GIVEN.lower(), FAMILY.lower())

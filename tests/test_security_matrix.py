@@ -1,11 +1,10 @@
 """Role x view x method matrix: every named view, every role, GET and POST, each cell asserted."""
 
-# A view added to the URLconf without a row here fails test_every_named_view_has_a_row: add its
-# row (expected status per role for GET and POST, the object its URL needs, and whether it changes
-# state) when you add the view.
+# A view added to the URLconf without a row in EXPECTED (tests/security_cases/matrix.py) fails
+# test_every_named_view_has_a_row: add its row (expected status per role for GET and POST, the
+# object its URL needs, and whether it changes state) when you add the view.
 
 import datetime as dt
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
@@ -13,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from faq.models import Entry
 from tests.conftest import PASSWORD, login_verified
+from tests.security_cases.matrix import EXPECTED, LOGIN, OBJECTS
 from tests.test_security_headers import assert_no_inline_code, assert_security_headers
 from tests.test_treatment_form import edit_data as treatment_edit_data
 from tests.test_treatment_form import form_data as treatment_form_data
@@ -22,48 +21,6 @@ from tests.urlwalk import named_urls
 from treatments.services.calendar import calendar_feed_create
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ("physician", "staff", "clinic_admin", "no_role", "anonymous")
-LOGIN = "login"  # anonymous: a redirect to the login page with ?next=
-
-
-def row(physician, staff, clinic_admin, no_role, anonymous=LOGIN) -> dict:
-    return dict(zip(ROLES, (physician, staff, clinic_admin, no_role, anonymous), strict=True))
-
-
-@dataclass(frozen=True)
-class View:
-    get: dict
-    post: dict
-    obj: str | None = None  # the OBJECTS factory whose pk (or slug) fills the URL
-    obj_in_url: bool = True  # False: the object is only needed for the view to act on
-    changes_state: bool = False  # sign, void, delete...: GET must change nothing
-
-
-# Objects a URL's parameter points at (a pk, a slug, or the string itself). A feature adds its own
-# factory here; each takes the ``factories`` fixture below.
-def _signed(f):
-    return f.make_treatment(f.make_patient(), sign=True)
-
-
-def _report(f):
-    treatment = _signed(f)
-    return f.make_report(treatment, onset=treatment.treatment_date)
-
-
-OBJECTS = {
-    "patient": lambda f: f.make_patient(),
-    "patient with a signed treatment": lambda f: _signed(f).patient,
-    "draft treatment": lambda f: f.make_treatment(f.make_patient()),
-    "signed treatment": _signed,
-    "lot": lambda f: f.make_lot(),
-    "follow-up": lambda f: _signed(f).followups.get(kind="check_in"),
-    "side-effect report": _report,
-    "FAQ entry": lambda f: Entry.objects.published().first(),
-    "calendar feed of the physician": lambda f: calendar_feed_create(user=f.physician)[0],
-    # The calendar feed's token is its only credential: a made-up one is a 404 for everyone.
-    "unknown calendar token": lambda f: "not-a-real-token",
-}
 
 
 @pytest.fixture
@@ -78,123 +35,6 @@ def factories(physician, staff, clinic_admin, product, make_patient, make_lot, m
         make_treatment=make_treatment,
         make_report=make_report,
     )
-
-
-EVERYONE_REDIRECTED = row(302, 302, 302, 302)
-EXPECTED = {
-    "home": View(get=row(200, 200, 200, 200), post=row(405, 405, 405, 405)),
-    # Signed-in users are sent on from the login page whatever the method.
-    "login": View(get=row(302, 302, 302, 302, anonymous=200), post=row(302, 302, 302, 302, anonymous=200)),
-    "logout": View(get=row(405, 405, 405, 405), post=EVERYONE_REDIRECTED),
-    # Already past the second factor, or a role without one: both pages send the user on.
-    "second_factor_verify": View(get=EVERYONE_REDIRECTED, post=EVERYONE_REDIRECTED),
-    "second_factor_enrol": View(get=EVERYONE_REDIRECTED, post=EVERYONE_REDIRECTED),
-    "access_log": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
-    "access_log_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
-    # The admin's login URL only forwards to the site's login page, for everyone.
-    "admin_login": View(get=row(302, 302, 302, 302, 302), post=row(302, 302, 302, 302, 302)),
-    "patient_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
-    "patient_create": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403)),
-    "patient_detail": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
-    "patient_update": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient"),
-    "patient_void": View(
-        get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="patient", changes_state=True
-    ),
-    # Treatments: physicians and staff record drafts; only physicians sign and void signed ones
-    # (staff void only the drafts they created); clinic admins see no treatment.
-    "treatment_create": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient"),
-    "treatment_detail": View(
-        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="draft treatment"
-    ),
-    "treatment_update": View(
-        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="draft treatment"
-    ),
-    "treatment_sign": View(
-        get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="draft treatment", changes_state=True
-    ),
-    # An amendment is a new draft (signed later by a physician): staff may start one, as they draft.
-    "treatment_amend": View(
-        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="signed treatment", changes_state=True
-    ),
-    "treatment_void": View(
-        get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="signed treatment", changes_state=True
-    ),
-    "treatment_aftercare": View(
-        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="signed treatment"
-    ),
-    "treatment_aftercare_pdf": View(
-        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="signed treatment"
-    ),
-    # Lots: everyone with a role sees stock (clinic admins without patient names); clinic admins
-    # receive, edit and recall.
-    "lot_list": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
-    "lot_create": View(get=row(403, 403, 200, 403), post=row(403, 403, 200, 403)),
-    "lot_detail": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403), obj="lot"),
-    "lot_update": View(get=row(403, 403, 200, 403), post=row(403, 403, 200, 403), obj="lot"),
-    "lot_recall": View(
-        get=row(403, 403, 200, 403), post=row(403, 403, 200, 403), obj="lot", changes_state=True
-    ),
-    "lot_recall_csv": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403), obj="lot"),
-    "protocol_detail": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
-    # Follow-ups: the care team's worklist. A typed record number is POSTed and redirected to an id;
-    # the actions are POST only (a GET is 405) and re-render the page on a form error.
-    "followup_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
-    "followup_detail": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="follow-up"),
-    **{
-        name: View(
-            get=row(405, 405, 403, 403), post=row(200, 200, 403, 403), obj="follow-up", changes_state=True
-        )
-        for name in ("followup_complete", "followup_attempt", "followup_cancel", "followup_reschedule")
-    },
-    # Side effects: the care team reports and amends; physicians review and void.
-    "sideeffect_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
-    "sideeffect_review_queue": View(get=row(200, 403, 403, 403), post=row(405, 403, 403, 403)),
-    "sideeffect_figures": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
-    "sideeffect_create": View(
-        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient with a signed treatment"
-    ),
-    "sideeffect_detail": View(
-        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="side-effect report"
-    ),
-    "sideeffect_update": View(
-        get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="side-effect report"
-    ),
-    "sideeffect_void": View(
-        get=row(200, 403, 403, 403),
-        post=row(200, 403, 403, 403),
-        obj="side-effect report",
-        changes_state=True,
-    ),
-    "sideeffect_review": View(
-        get=row(405, 403, 403, 403),
-        post=row(200, 403, 403, 403),
-        obj="side-effect report",
-        changes_state=True,
-    ),
-    # Private calendar links: for users of the worklist; making and revoking one is POST only.
-    "calendar_feed_manage": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
-    "calendar_feed_create": View(
-        get=row(405, 405, 403, 403), post=row(302, 302, 403, 403), changes_state=True
-    ),
-    "calendar_feed_revoke": View(
-        get=row(405, 405, 403, 403),
-        post=row(302, 302, 403, 403),
-        obj="calendar feed of the physician",
-        obj_in_url=False,
-        changes_state=True,
-    ),
-    # Public by token (calendar apps cannot sign in): an unknown token is a 404 for everyone, and
-    # the feed is read-only.
-    "calendar_feed": View(
-        get=row(404, 404, 404, 404, anonymous=404),
-        post=row(405, 405, 405, 405, anonymous=405),
-        obj="unknown calendar token",
-    ),
-    # The FAQ: every role reads it (clinic admins edit it in the admin).
-    "faq:index": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
-    "faq:handout": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
-    "faq:entry": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403), obj="FAQ entry"),
-}
 
 
 # Valid POST data for the CSRF test (the same POST with a token must change the database), given
@@ -286,6 +126,7 @@ CSRF_FORM_PAGE = {
 }
 
 
+@pytest.mark.security("role_matrix")
 def test_every_named_view_has_a_row():
     names = named_urls()
     assert sorted(names - EXPECTED.keys()) == [], "add these views to EXPECTED"
@@ -304,6 +145,7 @@ def url_for(name, view, factories):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.security("headers", "role_matrix")
 def test_matrix(name, role_clients, factories, security_figures):
     view = EXPECTED[name]
     url, _ = url_for(name, view, factories)
@@ -332,6 +174,7 @@ STATE_CHANGING = sorted(name for name, view in EXPECTED.items() if view.changes_
 
 
 @pytest.mark.parametrize("name", STATE_CHANGING)
+@pytest.mark.security("post_only")
 def test_get_on_a_state_changing_view_changes_nothing(name, role_clients, factories, db_snapshot):
     view = EXPECTED[name]
     url, obj = url_for(name, view, factories)
@@ -349,6 +192,7 @@ POSTABLE = sorted(VALID_POST)
 
 
 @pytest.mark.parametrize("name", POSTABLE)
+@pytest.mark.security("csrf")
 def test_a_post_without_csrf_token_is_refused_and_changes_nothing(
     name, request, factories, db_snapshot, security_figures
 ):
@@ -373,12 +217,14 @@ def test_a_post_without_csrf_token_is_refused_and_changes_nothing(
     security_figures["csrf_posts_refused"] += 1
 
 
+@pytest.mark.security("csrf")
 def test_every_view_with_a_form_has_a_csrf_case():
     """A view whose POST re-renders a form for some role writes something: it needs a CSRF case."""
     writers = {name for name, view in EXPECTED.items() if 200 in view.post.values()} - {"login"}
     assert sorted(writers - set(VALID_POST)) == []
 
 
+@pytest.mark.security("csrf")
 def test_revoking_a_calendar_link_needs_the_csrf_token(physician):
     feed, _ = calendar_feed_create(user=physician)
     client = login_verified(Client(enforce_csrf_checks=True), physician)
@@ -398,6 +244,7 @@ ID_VIEWS = sorted(
 
 
 @pytest.mark.parametrize("name", [name for name in ID_VIEWS if name != "faq:entry"])
+@pytest.mark.security("role_matrix")
 def test_a_user_who_sees_no_records_cannot_probe_which_ids_exist(name, role_clients, factories):
     """Clinic admins and users without a role see no clinical record: the answer for one that does
     not exist is the same 403 as for one that does. (Staff refused an action on a record they can

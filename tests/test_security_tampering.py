@@ -30,6 +30,7 @@ def patient_data(**overrides):
     return data
 
 
+@pytest.mark.security("extra_fields")
 def test_extra_fields_on_create_are_ignored(staff_client, staff, no_role, security_figures):
     response = staff_client.post(
         reverse("patient_create"),
@@ -47,6 +48,7 @@ def test_extra_fields_on_create_are_ignored(staff_client, staff, no_role, securi
     security_figures["forged_fields_ignored"] += len(FORGED) + 1
 
 
+@pytest.mark.security("extra_fields")
 def test_extra_fields_on_edit_are_ignored(staff_client, physician, no_role, patient, security_figures):
     data = patient_data(mrn=patient.mrn, given_name="Renamed", version=str(patient.version))
     response = staff_client.post(
@@ -61,6 +63,7 @@ def test_extra_fields_on_edit_are_ignored(staff_client, physician, no_role, pati
     security_figures["forged_fields_ignored"] += len(FORGED)
 
 
+@pytest.mark.security("extra_fields", "stale_forms")
 def test_a_forged_version_is_a_conflict_not_an_overwrite(staff_client, patient):
     data = patient_data(mrn=patient.mrn, given_name="Renamed", version="99")
     response = staff_client.post(reverse("patient_update", args=[patient.pk]), data)
@@ -70,12 +73,13 @@ def test_a_forged_version_is_a_conflict_not_an_overwrite(staff_client, patient):
     assert (patient.given_name, patient.version) == ("Ada", 1)
 
 
+@pytest.mark.security("extra_fields")
 def test_no_modelform_uses_all_fields():
     import inspect
 
     from django import forms
 
-    from tests.test_security_fuzz import project_forms
+    from tests.security_cases.fuzz import project_forms
 
     for form_class in project_forms():
         if issubclass(form_class, forms.ModelForm):
@@ -96,6 +100,7 @@ OFFSITE = [
 
 
 @pytest.mark.parametrize("target", OFFSITE)
+@pytest.mark.security("open_redirect")
 def test_login_never_redirects_off_site(staff, target, security_figures):
     client = Client()
     page = client.get(reverse("login"), {"next": target}).content.decode()
@@ -106,6 +111,7 @@ def test_login_never_redirects_off_site(staff, target, security_figures):
     security_figures["open_redirects_tried"] += 1
 
 
+@pytest.mark.security("open_redirect")
 def test_login_keeps_an_on_site_next(staff):
     response = Client().post(
         reverse("login"), {"username": "staff", "password": PASSWORD, "next": reverse("patient_list")}
@@ -113,6 +119,7 @@ def test_login_keeps_an_on_site_next(staff):
     assert response["Location"] == reverse("patient_list")
 
 
+@pytest.mark.security("extra_fields")
 def test_an_out_of_range_indication_id_is_a_field_error_not_a_crash(staff_client):
     # Found by the fuzzing: Django sent it to the database, which overflowed (a 500).
     response = staff_client.post(reverse("patient_create"), patient_data(indications=["9" * 40]))

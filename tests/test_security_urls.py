@@ -11,7 +11,7 @@ from django.urls import path, reverse
 
 from tests.urlwalk import concrete_urls
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("login_required")]
 
 # The only pages an anonymous visitor may reach, and what each answers. Static files never reach
 # the URLconf (WhiteNoise serves them); the lockout page is the login page's own answer.

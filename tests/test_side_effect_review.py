@@ -126,6 +126,7 @@ def test_staff_cannot_review(treatment, make_report, staff, staff_client):
 @pytest.mark.parametrize(
     ("role", "expected"), [("physician", 405), ("staff", 403), ("clinic_admin", 403), ("no_role", 403)]
 )
+@pytest.mark.security("role_matrix", "post_only")
 def test_review_is_post_only_and_for_physicians(role_clients, treatment, make_report, role, expected):
     report = make_report(treatment, grade=3)
     assert role_clients[role].get(reverse("sideeffect_review", args=[report.pk])).status_code == expected

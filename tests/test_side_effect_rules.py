@@ -180,6 +180,7 @@ def test_an_amendment_needs_a_reason_and_keeps_every_version(patient, treatment,
     assert versions[-1].history_user == physician
 
 
+@pytest.mark.security("stale_forms")
 def test_an_amendment_from_a_stale_form_is_refused(patient, treatment, staff, physician):
     report = side_effect_report(patient=patient, treatment=treatment, user=staff, data=data())
     stale = report.version
@@ -216,6 +217,7 @@ def test_amending_through_the_page(staff_client, patient, treatment, staff):
     assert report.history.latest().history_change_reason == "Amended: Typo"
 
 
+@pytest.mark.security("no_delete")
 def test_reports_are_voided_with_a_reason_never_deleted(
     patient, treatment, staff, physician, physician_client
 ):

@@ -92,6 +92,7 @@ def test_treatments_are_read_only_in_the_admin(root_client, make_treatment, pati
     assert "Read-only: treatments are recorded" in changelist
 
 
+@pytest.mark.security("no_delete")
 def test_nothing_can_be_deleted_in_the_admin(root_client, lot):
     assert root_client.get(reverse("admin:treatments_lot_delete", args=[lot.pk])).status_code == 403
     assert Lot.objects.filter(pk=lot.pk).exists()

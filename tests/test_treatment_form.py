@@ -165,6 +165,7 @@ def test_editing_a_draft_changes_and_removes_administrations(physician_client, m
     assert lot.current_stock_ml() == Decimal("95")
 
 
+@pytest.mark.security("stale_forms")
 def test_a_stale_draft_form_gets_a_conflict(physician_client, make_treatment, patient, lot):
     treatment = make_treatment(patient)
     stale = edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "3"}])
@@ -197,5 +198,6 @@ def test_no_treatment_for_a_voided_patient(physician_client, make_patient, lot):
 
 
 @pytest.mark.parametrize(("role", "expected"), [("physician", 200), ("staff", 200), ("clinic_admin", 403)])
+@pytest.mark.security("role_matrix")
 def test_who_may_record_treatments(role_clients, patient, lot, role, expected):
     assert role_clients[role].get(reverse("treatment_create", args=[patient.pk])).status_code == expected

@@ -10,6 +10,7 @@ from django.db import connection
 from treatments.models import Administration
 
 pytestmark = [
+    pytest.mark.security("stale_forms"),
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(

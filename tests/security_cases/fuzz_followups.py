@@ -1,0 +1,278 @@
+"""Fuzz cases: follow-ups and the worklist, side-effect reports and figures, and the FAQ entry."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from clinic.form_parts import VoidForm
+from faq.admin import EntryAdminForm
+from faq.models import Category
+from tests.security_cases.fuzz import EXAMPLES, SERVICE_ERRORS, FormCase, fresh, now_field, prefixed
+from treatments.figures import side_effect_figures
+from treatments.forms.followups import (
+    FollowUpAttemptForm,
+    FollowUpCancelForm,
+    FollowUpCompleteForm,
+    FollowUpRescheduleForm,
+    WorklistFilterForm,
+)
+from treatments.forms.lookup import RecordNumberForm
+from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
+from treatments.models import FollowUp, Patient, SideEffectReport
+from treatments.services.followup_actions import (
+    followup_cancel,
+    followup_complete,
+    followup_record_attempt,
+    followup_reschedule,
+)
+from treatments.services.side_effects import (
+    side_effect_amend,
+    side_effect_report,
+    side_effect_review,
+    side_effect_void,
+)
+
+
+def _followup(ctx, kind: str) -> FollowUp:
+    return ctx.followups[kind]
+
+
+def _complete_baseline(ctx, kind):
+    data = {"contact": "call", "completed_at": now_field(), "pain": "3", "energy": "6"}
+    data |= {"global_impression": "2", "flare_up": "false", "new_side_effects": "false", "notes": "Well"}
+    if _followup(ctx, kind).is_assessment:
+        data |= {"decision": "home_care", "home_care_protocol": "Walk daily"}
+    return data | {"version": str(_followup(ctx, kind).version)}
+
+
+def _complete(ctx, form, kind):
+    followup_complete(
+        followup=fresh(_followup(ctx, kind)),
+        user=ctx.physician,
+        data=form.service_data(),
+        completed_at=form.cleaned_data["completed_at"],
+        expected_version=form.cleaned_data["version"],
+    )
+
+
+def _followup_case(form_class, prefix, label, *, kind="check_in", baseline, save):
+    return FormCase(
+        form_class,
+        label,
+        build=lambda ctx, data: form_class(prefixed(prefix, data), followup=_followup(ctx, kind)),
+        save=save,
+        baseline=baseline,
+        expected_errors=SERVICE_ERRORS,
+    )
+
+
+def _report_baseline(ctx, report=None):
+    data = {
+        "treatment": str(ctx.signed.pk),
+        "term": "other",
+        "term_other": "Dizziness",
+        "onset": ctx.signed.treatment_date.isoformat(),
+        "resolved_on": "",
+        "grade": "2",
+        "outcome": "recovering",
+        "causality": "possible",
+        "action_taken": "Rest",
+        "narrative": "Felt dizzy",
+    }
+    if report is not None:
+        data |= {"reason": "Grade checked", "version": str(report.version)}
+    return data
+
+
+def _filter_followups(ctx, form):
+    followups = FollowUp.objects.all()
+    if form.cleaned_data["physician"]:
+        followups = followups.for_physician(form.cleaned_data["physician"])
+    if form.cleaned_data["kind"]:
+        followups = followups.filter(kind=form.cleaned_data["kind"])
+    if form.cleaned_data["patient"]:
+        followups = followups.filter(patient=form.cleaned_data["patient"])
+    list(followups.with_worklist_relations().due_today())
+
+
+def _filter_reports(ctx, form):
+    data = form.cleaned_data
+    reports = SideEffectReport.objects.voided() if data["voided"] else SideEffectReport.objects.active()
+    if data["needs_review"]:
+        reports = reports.needing_review()
+    if data["grade"]:
+        reports = reports.filter(grade=data["grade"])
+    if data["term"]:
+        reports = reports.filter(term=data["term"])
+    list(reports[:5])
+
+
+def _entry_baseline(ctx):
+    data = {"question": "Can I swim after a treatment?", "slug": "fuzz-swim", "order": "3"}
+    data |= {"category": str(Category.objects.order_by("pk").first().pk), "published": "on"}
+    return data | {"tags": "aftercare,fuzz", "answer": "Yes, **after 48 hours**."}
+
+
+def _save_entry(ctx, form):
+    form.instance.last_edited_by = ctx.clinic_admin
+    form.save()
+
+
+FORM_CASES = [
+    _followup_case(
+        FollowUpCompleteForm,
+        "complete",
+        "complete check-in",
+        baseline=lambda ctx: _complete_baseline(ctx, "check_in"),
+        save=lambda ctx, form: _complete(ctx, form, "check_in"),
+    ),
+    _followup_case(
+        FollowUpCompleteForm,
+        "complete",
+        "complete 3-month assessment",
+        kind="three_month",
+        baseline=lambda ctx: _complete_baseline(ctx, "three_month"),
+        save=lambda ctx, form: _complete(ctx, form, "three_month"),
+    ),
+    _followup_case(
+        FollowUpAttemptForm,
+        "attempt",
+        "contact attempt",
+        baseline=lambda ctx: {
+            "contact": "call",
+            "outcome": "no_answer",
+            "notes": "Voicemail",
+            "version": "1",
+        },
+        save=lambda ctx, form: followup_record_attempt(
+            followup=fresh(_followup(ctx, "check_in")),
+            user=ctx.staff,
+            contact=form.cleaned_data["contact"],
+            outcome=form.cleaned_data["outcome"],
+            notes=form.cleaned_data["notes"],
+            mark_missed=form.cleaned_data["mark_missed"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ),
+    _followup_case(
+        FollowUpCancelForm,
+        "cancel",
+        "cancel",
+        baseline=lambda ctx: {"reason": "Moved away", "version": "1"},
+        save=lambda ctx, form: followup_cancel(
+            followup=fresh(_followup(ctx, "check_in")),
+            user=ctx.staff,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ),
+    _followup_case(
+        FollowUpRescheduleForm,
+        "reschedule",
+        "reschedule",
+        baseline=lambda ctx: {
+            "new_due": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
+            "reason": "Patient travels",
+            "version": "1",
+        },
+        save=lambda ctx, form: followup_reschedule(
+            followup=fresh(_followup(ctx, "check_in")),
+            user=ctx.staff,
+            new_due=form.cleaned_data["new_due"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ),
+    FormCase(
+        WorklistFilterForm,
+        "worklist filter",
+        build=lambda ctx, data: WorklistFilterForm(data, patients=Patient.objects.active()),
+        save=_filter_followups,
+        saved=EXAMPLES,
+    ),
+    FormCase(
+        RecordNumberForm,
+        "find by record number",
+        build=lambda ctx, data: RecordNumberForm(data),
+        save=lambda ctx, form: Patient.objects.active().filter(mrn__iexact=form.cleaned_data["mrn"]).first(),
+        saved=EXAMPLES,
+    ),
+    FormCase(
+        SideEffectReportForm,
+        "report",
+        build=lambda ctx, data: SideEffectReportForm(
+            data, instance=SideEffectReport(patient=ctx.patient, reported_by=ctx.staff), patient=ctx.patient
+        ),
+        save=lambda ctx, form: side_effect_report(
+            patient=ctx.patient,
+            treatment=form.cleaned_data["treatment"],
+            user=ctx.staff,
+            data=form.service_data(),
+        ),
+        baseline=_report_baseline,
+        expected_errors=SERVICE_ERRORS,
+    ),
+    FormCase(
+        SideEffectReportForm,
+        "amend",
+        build=lambda ctx, data: SideEffectReportForm(
+            data, instance=fresh(ctx.report), patient=ctx.patient, amending=True
+        ),
+        save=lambda ctx, form: side_effect_amend(
+            report=fresh(ctx.report),
+            user=ctx.staff,
+            data=form.service_data(),
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data.get("version"),
+            treatment=form.cleaned_data["treatment"],
+        ),
+        baseline=lambda ctx: _report_baseline(ctx, ctx.report),
+        expected_errors=SERVICE_ERRORS,
+    ),
+    FormCase(
+        ReviewForm,
+        "physician review",
+        build=lambda ctx, data: ReviewForm(data),
+        save=lambda ctx, form: side_effect_review(
+            report=fresh(ctx.report),
+            user=ctx.physician,
+            assessment=form.cleaned_data["assessment"],
+            action=form.cleaned_data["action"],
+            expected_version=form.cleaned_data["version"],
+        ),
+        baseline=lambda ctx: {"assessment": "Expected", "action": "Call in a week", "version": "1"},
+        expected_errors=SERVICE_ERRORS,
+    ),
+    FormCase(
+        VoidForm,
+        "void side-effect report",
+        build=lambda ctx, data: VoidForm(data),
+        save=lambda ctx, form: side_effect_void(
+            report=fresh(ctx.report), user=ctx.physician, reason=form.cleaned_data["reason"]
+        ),
+        expected_errors=(ValidationError,),
+    ),
+    FormCase(
+        SideEffectFilterForm,
+        "side-effect list filter",
+        build=lambda ctx, data: SideEffectFilterForm(data),
+        save=_filter_reports,
+        saved=EXAMPLES,
+    ),
+    FormCase(
+        PeriodForm,
+        "figures period",
+        build=lambda ctx, data: PeriodForm(data),
+        save=lambda ctx, form: side_effect_figures(form.cleaned_data["start"], form.cleaned_data["end"]),
+        saved=EXAMPLES,
+        baseline=lambda ctx: {"start": "2026-01-01", "end": "2026-06-30"},
+    ),
+    FormCase(
+        EntryAdminForm,
+        "FAQ entry",
+        build=lambda ctx, data: EntryAdminForm(data),
+        save=_save_entry,
+        baseline=_entry_baseline,
+    ),
+]

@@ -1,0 +1,75 @@
+"""Fuzz cases: patients, the second factor, the signing password and the access-log filter."""
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.form_parts import VoidForm
+from clinic.forms import EnrolForm, PasswordConfirmForm, SecondFactorForm
+from clinic.models import StaleRecord
+from tests.security_cases.fuzz import EXAMPLES, FormCase, _request
+from treatments.forms.access_log import AccessLogFilterForm
+from treatments.forms.patients import PatientForm
+from treatments.models import Patient
+from treatments.services.patients import patient_save, patient_void
+from treatments.views.access_log import filtered_events
+
+
+def _fresh(ctx) -> Patient:
+    return Patient.objects.get(pk=ctx.patient.pk)
+
+
+def _patient_baseline(ctx, patient=None):
+    data = {"mrn": "FUZZ-1", "given_name": "Fuzz", "family_name": "Case", "date_of_birth": "1970-01-01"}
+    data["sex"] = "female"
+    if patient is not None:
+        data |= {"mrn": patient.mrn, "version": str(patient.version)}
+    return data
+
+
+FORM_CASES = [
+    FormCase(
+        PatientForm,
+        "register",
+        build=lambda ctx, data: PatientForm(data),
+        save=lambda ctx, form: patient_save(
+            patient=form.instance, user=ctx.physician, indications=form.cleaned_data["indications"]
+        ),
+        baseline=_patient_baseline,
+    ),
+    FormCase(
+        PatientForm,
+        "edit",
+        build=lambda ctx, data: PatientForm(data, instance=_fresh(ctx)),
+        save=lambda ctx, form: patient_save(
+            patient=form.instance,
+            user=ctx.physician,
+            indications=form.cleaned_data["indications"],
+            expected_version=form.cleaned_data.get("version"),
+        ),
+        expected_errors=(StaleRecord,),
+        baseline=lambda ctx: _patient_baseline(ctx, ctx.patient),
+    ),
+    FormCase(
+        VoidForm,
+        "void patient",
+        build=lambda ctx, data: VoidForm(data),
+        save=lambda ctx, form: patient_void(
+            patient=_fresh(ctx), user=ctx.physician, reason=form.cleaned_data["reason"]
+        ),
+    ),
+    FormCase(SecondFactorForm, "verify", build=lambda ctx, data: SecondFactorForm(data, user=ctx.physician)),
+    FormCase(
+        EnrolForm,
+        "enrol",
+        build=lambda ctx, data: EnrolForm(data, user=ctx.physician, device=TOTPDevice(user=ctx.physician)),
+    ),
+    FormCase(
+        PasswordConfirmForm, "sign", build=lambda ctx, data: PasswordConfirmForm(data, request=_request(ctx))
+    ),
+    FormCase(
+        AccessLogFilterForm,
+        "filter",
+        build=lambda ctx, data: AccessLogFilterForm(data),
+        save=lambda ctx, form: list(filtered_events(form.data)[1][:5]),
+        saved=EXAMPLES,
+    ),
+]
