@@ -32,7 +32,7 @@ from faq.models import Category
 from tests.conftest import PASSWORD
 from treatments.admin.records import LotAdminForm
 from treatments.figures import side_effect_figures
-from treatments.forms.access_log import AccessLogFilterForm
+from treatments.filters.access_log import AccessLogFilter, AccessLogFilterForm
 from treatments.forms.followups import (
     FollowUpAttemptForm,
     FollowUpCancelForm,
@@ -46,6 +46,7 @@ from treatments.forms.patients import PatientForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
 from treatments.forms.treatments import AdministrationForm, ReasonForm, SignForm, TreatmentForm, lot_options
 from treatments.models import Administration, FollowUp, Indication, Lot, Patient, SideEffectReport, Treatment
+from treatments.selectors.access_log import access_log_events
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
@@ -62,7 +63,6 @@ from treatments.services.side_effects import (
 )
 from treatments.services.signing import treatment_amend, treatment_sign, treatment_void
 from treatments.services.treatments import treatment_save
-from treatments.views.access_log import filtered_events
 
 pytestmark = pytest.mark.django_db
 
@@ -250,8 +250,8 @@ FORM_CASES = [
     FormCase(
         AccessLogFilterForm,
         "filter",
-        build=lambda ctx, data: AccessLogFilterForm(data),
-        save=lambda ctx, form: list(filtered_events(form.data)[1][:5]),
+        build=lambda ctx, data: AccessLogFilter(data).form,
+        save=lambda ctx, form: list(access_log_events(filters=AccessLogFilter(form.data))[:5]),
         saved=EXAMPLES,
     ),
 ]
