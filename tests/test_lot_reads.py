@@ -1,5 +1,4 @@
-"""The lot read layer: LotFilter and the lot selectors (list, page, recall list, recall CSV), by the
-rows they return."""
+"""The lot read layer: LotFilter and the lot selectors, by the rows they return."""
 
 import csv
 import datetime as dt

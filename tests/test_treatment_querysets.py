@@ -1,5 +1,4 @@
-"""The queryset rules asked in several places, each defined once: which treatments are current and
-which administrations count against a lot's stock."""
+"""The queryset rules asked in several places, defined once: current treatments, stock-counting doses."""
 
 from decimal import Decimal
 

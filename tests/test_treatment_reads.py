@@ -1,5 +1,4 @@
-"""The treatment read layer: the treatment page, its histories, the sign page, the aftercare sheet
-and the protocol page, by the rows they return."""
+"""The treatment read layer (treatment, sign, aftercare and protocol pages), by the rows it returns."""
 
 import datetime as dt
 from decimal import Decimal

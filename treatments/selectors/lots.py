@@ -1,5 +1,4 @@
-"""Lot reads: the stock list, a lot's page, and a recall's answer (who received the lot, when and how
-much) as table rows and as CSV."""
+"""Lot reads: the stock list, a lot's page, and a recall's answer as table rows and as CSV."""
 
 import re
 from collections.abc import Iterator

@@ -1,5 +1,4 @@
-"""Patient reads: the registry list, a patient's page, and the patient's course in one list
-(treatments, follow-ups and side-effect reports, newest first) with pending treatment plans."""
+"""Patient reads: the registry list, a patient's page, its course and timeline, pending plans."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,5 +1,4 @@
-"""Treatment reads: a treatment's page (administrations, amendment, follow-ups, histories), the
-administrations shown before signing, and the aftercare sheet."""
+"""Treatment reads: a treatment's page and histories, the sign page and the aftercare sheet."""
 
 from django.db.models import QuerySet
 
