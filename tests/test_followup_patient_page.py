@@ -1,5 +1,5 @@
 """What the patient page shows from follow-ups: pending plans, outcomes over time, open follow-ups
-and side effects, rendered from ``patient_followup_context`` in constant queries."""
+and side effects, rendered from ``patient_followup_panels`` in constant queries."""
 
 import datetime as dt
 import json
@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from treatments.outcomes import outcome_series
+from treatments.selectors.patients import patient_followup_panels, patient_pending_plans
 from treatments.services.followup_actions import followup_complete
-from treatments.services.plans import patient_followup_context, pending_plans
 
 pytestmark = [
     pytest.mark.django_db,
@@ -55,17 +55,17 @@ def first_round(patient, make_signed_treatment, physician, staff):
 def test_a_booster_decision_is_pending_until_the_booster_is_given(
     patient, first_round, make_signed_treatment
 ):
-    plans = pending_plans(patient)
+    plans = patient_pending_plans(patient=patient)
     assert [(p.decision, p.completed_at.date()) for p in plans] == [("booster", dt.date(2026, 6, 10))]
     # A second round does not answer a booster plan; nor does a booster before the decision.
     make_signed_treatment(patient, dt.date(2026, 6, 20), course_position="second_round", schedule=False)
     make_signed_treatment(patient, dt.date(2026, 6, 1), course_position="booster", schedule=False)
-    assert len(pending_plans(patient)) == 1
+    assert len(patient_pending_plans(patient=patient)) == 1
     # A drafted booster after the decision does: the plan is under way.
     make_signed_treatment(
         patient, dt.date(2026, 6, 24), course_position="booster", status="draft", schedule=False
     )
-    assert pending_plans(patient) == []
+    assert patient_pending_plans(patient=patient) == []
 
 
 def test_a_voided_booster_does_not_answer_the_plan(patient, first_round, make_signed_treatment):
@@ -78,7 +78,7 @@ def test_a_voided_booster_does_not_answer_the_plan(patient, first_round, make_si
         void_reason="Wrong patient",
         schedule=False,
     )
-    assert len(pending_plans(patient)) == 1
+    assert len(patient_pending_plans(patient=patient)) == 1
 
 
 def test_no_further_treatment_or_home_care_plans_nothing(patient, make_signed_treatment, physician):
@@ -89,7 +89,7 @@ def test_no_further_treatment_or_home_care_plans_nothing(patient, make_signed_tr
         user=physician,
         data={"contact": "visit", "decision": "home_care", "home_care_protocol": "Stretching"},
     )
-    assert pending_plans(patient) == []
+    assert patient_pending_plans(patient=patient) == []
 
 
 def test_the_outcome_series_spans_baselines_followups_and_later_rounds(
@@ -124,7 +124,7 @@ def test_the_outcome_series_takes_two_queries(patient, first_round, django_asser
 def render(template: str, patient, user) -> str:
     request = RequestFactory().get("/")
     request.user = user
-    context = {"patient": patient, **patient_followup_context(patient)}
+    context = {"patient": patient, **patient_followup_panels(patient=patient)}
     return render_to_string(f"treatments/includes/{template}", context, request=request)
 
 
@@ -177,7 +177,7 @@ def test_the_followups_include_lists_open_followups_and_reports(patient, first_r
 def test_the_context_runs_constant_queries(patient, first_round, make_signed_treatment, make_report):
     def count() -> int:
         with CaptureQueriesContext(connection) as captured:
-            patient_followup_context(patient)
+            patient_followup_panels(patient=patient)
         return len(captured)
 
     few = count()

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from treatments.models import FollowUpStatus, SideEffectReport
+from treatments.selectors.patients import patient_timeline
 from treatments.services.signing import treatment_void
-from treatments.timeline import patient_timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_the_timeline_merges_treatments_followups_and_side_effects(
     voided = make_treatment(patient, when=start + dt.timedelta(days=110), doses=["1"])
     treatment_void(treatment=voided, user=physician, reason="Duplicate")
 
-    timeline = patient_timeline(patient)
+    timeline = patient_timeline(patient=patient)
     dates = [entry["date"] for entry in timeline]
     assert dates == sorted(dates, reverse=True)
     kinds = {entry["kind"] for entry in timeline}

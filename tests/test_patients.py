@@ -87,9 +87,9 @@ def test_it_edits_a_patient_and_records_what_changed(physician_client, physician
     patient.refresh_from_db()
     assert patient.given_name == "Augusta"
     assert patient.version == 2
-    from treatments.history import history_rows
+    from treatments.selectors.history import record_history
 
-    rows = history_rows(patient)
+    rows = record_history(record=patient)
     edit_rows = [row for row in rows if row["entry"].history_type == "~"]
     assert [row["entry"].history_user for row in edit_rows] == [physician] * len(edit_rows)
     changed = {change["field"]: (change["old"], change["new"]) for row in rows for change in row["changes"]}

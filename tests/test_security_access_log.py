@@ -10,7 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from treatments.filters.access_log import AccessLogFilter
 from treatments.models import AccessEvent
+from treatments.selectors.access_log import access_log_csv, access_log_events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("audit_trail")]
 
@@ -140,3 +142,52 @@ def test_the_export_streams_with_flat_memory(admin_client_role, physician, patie
     # Five times the rows; a buffered export would need about five times the memory.
     assert large < small * 2, (small, large)
     security_figures["export_rows_streamed"] += 10000
+
+
+# The read layer: AccessLogFilter and the access-log selectors, by the rows they return.
+
+
+def test_the_filter_narrows_by_each_field_and_together(events, staff, physician):
+    def rows(**data):
+        return set(access_log_events(filters=AccessLogFilter(data)))
+
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    assert rows() == set(events)
+    assert rows(user=str(physician.pk)) == {events[0], events[1]}
+    assert rows(patient=str(events[1].patient_id)) == {events[1]}
+    assert rows(date_from=yesterday, date_to=yesterday) == {events[0]}
+    assert rows(user=str(physician.pk), patient=str(events[0].patient_id)) == {events[0]}
+    assert set(access_log_events(filters=AccessLogFilter())) == set(events)  # unbound
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        # The start alone would leave no event: it is not applied either.
+        ({"date_from": "2099-02-01", "date_to": "2099-01-01"}, "date_to", "The end date must be on or after"),
+        ({"patient": str(2**63)}, "patient", "less than or equal to 9223372036854775807"),
+        ({"patient": "1.5"}, "patient", "Enter a whole number."),
+        ({"user": "999999"}, "user", "Select a valid choice."),
+    ],
+)
+def test_an_invalid_filter_is_explained_and_filters_nothing(events, data, field, message):
+    filters = AccessLogFilter(data)
+    assert message in " ".join(filters.errors[field])
+    assert set(access_log_events(filters=filters)) == set(events)
+
+
+def test_the_csv_lines_carry_the_filtered_events_in_utc(events, staff):
+    lines = list(
+        csv.reader(io.StringIO("".join(access_log_csv(filters=AccessLogFilter({"user": staff.pk})))))
+    )
+    assert lines[0] == ["time (UTC)", "user", "user id", "action", "patient id", "record number"]
+    assert lines[1:] == [
+        [
+            events[2].at.astimezone(dt.UTC).isoformat(),
+            "staff",
+            str(staff.pk),
+            "view",
+            str(events[2].patient_id),
+            "'=HYPERLINK(1)",
+        ]
+    ]

@@ -6,11 +6,11 @@ from clinic.form_parts import VoidForm
 from clinic.forms import EnrolForm, PasswordConfirmForm, SecondFactorForm
 from clinic.models import StaleRecord
 from tests.security_cases.fuzz import EXAMPLES, FormCase, _request
-from treatments.forms.access_log import AccessLogFilterForm
+from treatments.filters.access_log import AccessLogFilter, AccessLogFilterForm
 from treatments.forms.patients import PatientForm
 from treatments.models import Patient
+from treatments.selectors.access_log import access_log_events
 from treatments.services.patients import patient_save, patient_void
-from treatments.views.access_log import filtered_events
 
 
 def _fresh(ctx) -> Patient:
@@ -68,8 +68,8 @@ FORM_CASES = [
     FormCase(
         AccessLogFilterForm,
         "filter",
-        build=lambda ctx, data: AccessLogFilterForm(data),
-        save=lambda ctx, form: list(filtered_events(form.data)[1][:5]),
+        build=lambda ctx, data: AccessLogFilter(data).form,
+        save=lambda ctx, form: list(access_log_events(filters=AccessLogFilter(form.data))[:5]),
         saved=EXAMPLES,
     ),
 ]

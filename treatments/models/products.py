@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -64,18 +65,21 @@ class LotQuerySet(ClinicalQuerySet):
     def with_stock(self):
         """Annotate ``administered_ml`` and ``stock_on_hand_ml`` (received minus what active treatments used).
 
-        Administrations count while their treatment is a draft or signed; voided treatments and
-        originals superseded by a signed amendment give their volume back.
+        What counts is ``Administration.objects.counting_stock()``: administrations of drafts and
+        signed treatments; voided treatments and originals superseded by a signed amendment give
+        their volume back. One correlated subquery per lot, in the same single query.
         """
-        used = Sum(
-            "administrations__volume_ml",
-            filter=Q(
-                administrations__voided_at__isnull=True,
-                administrations__treatment__status__in=["draft", "signed"],
-            ),
-            default=Decimal("0"),
+        # Looked up through the relation: importing the treatments module here would be a cycle.
+        administrations = self.model._meta.get_field("administrations").related_model.objects
+        used = (
+            administrations.counting_stock()
+            .filter(lot=models.OuterRef("pk"))
+            .order_by()
+            .values("lot")
+            .annotate(ml=Sum("volume_ml"))
+            .values("ml")
         )
-        return self.annotate(administered_ml=used).annotate(
+        return self.annotate(administered_ml=Coalesce(models.Subquery(used), Decimal("0"))).annotate(
             stock_on_hand_ml=models.F("quantity_received_ml") - models.F("administered_ml")
         )
 

@@ -34,6 +34,12 @@ class TreatmentStatus(models.TextChoices):
     VOIDED = "voided", "Voided"
 
 
+# The treatments that count (for stock, rounds and the course): drafts and signed ones. Voided ones
+# and originals superseded by a signed amendment do not. Read through ``Treatment.objects.current()``,
+# ``Treatment.is_current`` and ``Administration.objects.counting_stock()``, never restated.
+CURRENT_STATUSES = (TreatmentStatus.DRAFT, TreatmentStatus.SIGNED)
+
+
 # Status changes a treatment may make; anything else (e.g. signed back to draft) is refused.
 ALLOWED_TRANSITIONS = {
     TreatmentStatus.DRAFT: {TreatmentStatus.DRAFT, TreatmentStatus.SIGNED, TreatmentStatus.VOIDED},
@@ -63,7 +69,7 @@ class ReadOnlyTreatment(ValidationError):
 class TreatmentQuerySet(ClinicalQuerySet):
     def current(self):
         """Treatments that count: drafts and signed ones (not voided, not superseded)."""
-        return self.filter(status__in=[TreatmentStatus.DRAFT, TreatmentStatus.SIGNED])
+        return self.filter(status__in=CURRENT_STATUSES)
 
     def signed(self):
         return self.filter(status=TreatmentStatus.SIGNED)
@@ -160,6 +166,11 @@ class Treatment(ClinicalRecord):
         return timezone.localdate(self.performed_at)
 
     @property
+    def is_current(self) -> bool:
+        """This one treatment as ``Treatment.objects.current()`` judges it, for rows already loaded."""
+        return self.status in CURRENT_STATUSES
+
+    @property
     def is_editable(self) -> bool:
         return self.status == TreatmentStatus.DRAFT
 
@@ -221,15 +232,15 @@ ROUTES_NEEDING_SITE = (Route.LOCAL_INJECTION, Route.INTRADISCAL)
 
 
 class AdministrationQuerySet(ClinicalQuerySet):
-    def current(self):
-        """Administrations that happened as recorded: active, in a draft or signed treatment (the
-        same set the stock ledger counts and a recall lists)."""
-        return self.active().filter(treatment__status__in=[TreatmentStatus.DRAFT, TreatmentStatus.SIGNED])
+    def counting_stock(self):
+        """Administrations that count against their lot's stock: active, in a current treatment.
+        The stock ledger, the stock check of a new dose and a recall list all read this set."""
+        return self.active().filter(treatment__status__in=CURRENT_STATUSES)
 
     def from_lot(self, lot):
         """A recall's answer: who received this lot, when, and how much, oldest first."""
         return (
-            self.current()
+            self.counting_stock()
             .filter(lot=lot)
             .select_related("treatment__patient")
             .order_by("treatment__performed_at", "id")

@@ -29,7 +29,7 @@ def lot_problems(lot: Lot) -> dict[str, str]:
         errors["recall_reason"] = "Say why the lot is recalled."
     usage = Administration.objects.active().filter(lot_id=lot.pk)
     figures = usage.aggregate(count=Count("id"))
-    used = usage.current().aggregate(ml=Sum("volume_ml"))["ml"] or Decimal("0")
+    used = usage.counting_stock().aggregate(ml=Sum("volume_ml"))["ml"] or Decimal("0")
     if figures["count"]:
         if lot.concentration is not None and lot.concentration != stored["concentration"]:
             errors["concentration"] = (

@@ -167,7 +167,7 @@ def treatment_amend(*, treatment: Treatment, user, reason: str) -> Treatment:
 def can_void(treatment: Treatment, user) -> bool:
     """Physicians void drafts and signed treatments; staff void only drafts they created themselves
     (a mistaken draft), never a signed record."""
-    if treatment.status not in (TreatmentStatus.DRAFT, TreatmentStatus.SIGNED):
+    if not treatment.is_current:
         return False
     if user.has_perm("treatments.void_treatment"):
         return True
@@ -186,7 +186,7 @@ def treatment_void(*, treatment: Treatment, user, reason: str, expected_version=
     lock_patient(treatment.patient_id)
     treatment.check_version(expected_version)
     treatment = Treatment.objects.select_for_update().get(pk=treatment.pk)
-    if treatment.status not in (TreatmentStatus.DRAFT, TreatmentStatus.SIGNED):
+    if not treatment.is_current:
         raise ValidationError(
             f"This treatment is {treatment.get_status_display().lower()}: only drafts and signed "
             "treatments can be voided."

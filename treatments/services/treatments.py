@@ -117,9 +117,7 @@ def _stock_errors(treatment: Treatment, lots: dict, needed: dict) -> list[str]:
     Runs after the lots are locked: a second writer waits for the first to commit and then sees
     its administrations here, so the last vial goes to exactly one of them.
     """
-    others = Administration.objects.active().filter(
-        lot_id__in=list(needed), treatment__status__in=[TreatmentStatus.DRAFT, TreatmentStatus.SIGNED]
-    )
+    others = Administration.objects.counting_stock().filter(lot_id__in=list(needed))
     if treatment.pk:
         others = others.exclude(treatment_id=treatment.pk)
     if treatment.amends_id:

@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.views import View
 
 from clinic.mixins import RolePermissionMixin
-from treatments.aftercare import aftercare_dates
-from treatments.models import AccessEvent, Protocol, Treatment, TreatmentStatus
+from treatments.models import AccessEvent, TreatmentStatus
+from treatments.selectors.treatments import treatment_aftercare, treatments_for_aftercare
 
 
 class AftercareView(RolePermissionMixin, View):
@@ -17,9 +17,7 @@ class AftercareView(RolePermissionMixin, View):
     template_name = "treatments/aftercare.html"
 
     def get(self, request, pk):
-        treatment = get_object_or_404(
-            Treatment.objects.select_related("patient", "physician", "amended_by"), pk=pk
-        )
+        treatment = get_object_or_404(treatments_for_aftercare(), pk=pk)
         if treatment.status != TreatmentStatus.SIGNED:
             if treatment.status == TreatmentStatus.AMENDED:
                 messages.info(
@@ -32,13 +30,10 @@ class AftercareView(RolePermissionMixin, View):
         return self.respond(treatment, self.context(treatment))
 
     def context(self, treatment) -> dict:
-        protocol = Protocol.objects.in_force_on(treatment.treatment_date)
         return {
             "treatment": treatment,
             "patient": treatment.patient,
-            "protocol": protocol,
-            "dates": aftercare_dates(treatment, protocol),
-            "followups": list(treatment.followups.open().order_by("due_on")),
+            **treatment_aftercare(treatment=treatment),
             "clinic_name": settings.CLINIC_NAME,
             "clinic_phone": settings.CLINIC_PHONE,
             "emergency_number": settings.EMERGENCY_NUMBER,

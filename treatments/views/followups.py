@@ -18,8 +18,8 @@ from treatments.forms.followups import (
     WorklistFilterForm,
 )
 from treatments.forms.lookup import RecordNumberForm
-from treatments.history import history_rows
 from treatments.models import FollowUp, Patient
+from treatments.selectors.history import record_history
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
@@ -147,7 +147,7 @@ def followup_page(request, followup: FollowUp, *, bound: dict | None = None, sta
         "can_see_history": request.user.has_perm("treatments.view_history"),
     }
     if context["can_see_history"]:
-        context["history"] = history_rows(followup)
+        context["history"] = record_history(record=followup)
     return render(request, "treatments/followup_detail.html", context, status=status)
 
 

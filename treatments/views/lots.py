@@ -11,10 +11,19 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
+from treatments.filters.lots import LotFilter
 from treatments.forms.lots import LotForm
 from treatments.forms.treatments import ReasonForm
-from treatments.models import AccessEvent, Administration, Lot, LotStatus
-from treatments.recall import CARE_TEAM_COLUMNS, MINIMAL_COLUMNS, csv_filename, recall_csv_lines, recall_row
+from treatments.models import AccessEvent, Lot, LotStatus
+from treatments.selectors.lots import (
+    lot_list,
+    lot_recall_csv,
+    lot_recall_csv_filename,
+    lot_recall_list,
+    lot_recall_patient_count,
+    lot_recall_patient_ids,
+    lots_for_page,
+)
 from treatments.services.lots import lot_recall, lot_save
 
 EXPIRY_WARNING_DAYS = 30
@@ -35,20 +44,13 @@ class LotListView(RolePermissionMixin, ExpiryContextMixin, ListView):
     context_object_name = "lots"
     paginate_by = 50
 
-    def get_status(self):
-        status = self.request.GET.get("status", "")
-        return status if status in LotStatus.values else ""
-
     def get_queryset(self):
-        lots = (
-            Lot.objects.active().with_stock().select_related("product").order_by("expires_on", "lot_number")
-        )
-        status = self.get_status()
-        return lots.filter(status=status) if status else lots
+        self.filters = LotFilter(self.request.GET)
+        return lot_list(filters=self.filters)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["status"] = self.get_status()
+        context["status"] = self.filters.chosen_status
         context["statuses"] = LotStatus.choices
         return context
 
@@ -59,23 +61,16 @@ class LotDetailView(RolePermissionMixin, ExpiryContextMixin, DetailView):
     context_object_name = "lot"
 
     def get_queryset(self):
-        return Lot.objects.with_stock().select_related("product", "recalled_by", "created_by")
+        return lots_for_page()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        with_names = self.request.user.has_perm("treatments.view_patient")
-        administrations = list(Administration.objects.from_lot(self.object))
+        user = self.request.user
         context.update(
-            with_names=with_names,
-            columns=CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
-            recall_rows=[
-                {"administration": a, "cells": recall_row(a, with_names=with_names)} for a in administrations
-            ],
-            patient_count=len({a.treatment.patient_id for a in administrations}),
-            can_change=self.request.user.has_perm("treatments.change_lot"),
-            can_recall=self.object.status != LotStatus.RECALLED
-            and self.request.user.has_perm("treatments.recall_lot"),
-            can_open_treatments=self.request.user.has_perm("treatments.view_treatment"),
+            lot_recall_list(lot=self.object, with_names=user.has_perm("treatments.view_patient")),
+            can_change=user.has_perm("treatments.change_lot"),
+            can_recall=self.object.status != LotStatus.RECALLED and user.has_perm("treatments.recall_lot"),
+            can_open_treatments=user.has_perm("treatments.view_treatment"),
         )
         return context
 
@@ -134,9 +129,7 @@ class LotRecallView(RolePermissionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["lot"] = self.lot
-        context["patient_count"] = (
-            Administration.objects.from_lot(self.lot).values("treatment__patient").distinct().count()
-        )
+        context["patient_count"] = lot_recall_patient_count(lot=self.lot)
         return context
 
     def form_valid(self, form):
@@ -166,17 +159,14 @@ class LotRecallCsvView(RolePermissionMixin, View):
     def get(self, request, pk):
         lot = get_object_or_404(Lot, pk=pk)
         with_names = request.user.has_perm("treatments.view_patient")
-        administrations = Administration.objects.from_lot(lot)
-        patient_ids = sorted(set(administrations.values_list("treatment__patient_id", flat=True)))
         AccessEvent.objects.bulk_create(
             [
                 AccessEvent(user=request.user, patient_id=patient_id, action=AccessEvent.Action.EXPORT)
-                for patient_id in patient_ids
+                for patient_id in lot_recall_patient_ids(lot=lot)
             ]
         )
         response = StreamingHttpResponse(
-            recall_csv_lines(administrations.iterator(chunk_size=500), with_names=with_names),
-            content_type="text/csv; charset=utf-8",
+            lot_recall_csv(lot=lot, with_names=with_names), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{csv_filename(lot)}"'
+        response["Content-Disposition"] = f'attachment; filename="{lot_recall_csv_filename(lot=lot)}"'
         return response

@@ -7,24 +7,17 @@ from django.views.generic import CreateView, DetailView, FormView, ListView, Upd
 
 from clinic.form_parts import VoidForm
 from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
+from treatments.filters.patients import SORTS, PatientFilter
 from treatments.forms.patients import PatientForm
-from treatments.history import history_rows
 from treatments.models import AccessEvent, Patient
+from treatments.selectors.history import record_history
+from treatments.selectors.patients import (
+    patient_course,
+    patient_followup_panels,
+    patient_list,
+    patients_for_page,
+)
 from treatments.services.patients import patient_save, patient_void
-from treatments.services.plans import patient_followup_context
-from treatments.timeline import course_summary, patient_timeline, patient_treatments
-
-SEARCH_SESSION_KEY = "patient_search"
-SORTS = {
-    "name": ("family_name", "given_name", "id"),
-    "-name": ("-family_name", "-given_name", "-id"),
-    "mrn": ("mrn",),
-    "-mrn": ("-mrn",),
-    "dob": ("date_of_birth", "id"),
-    "-dob": ("-date_of_birth", "-id"),
-    "registered": ("created_at", "id"),
-    "-registered": ("-created_at", "-id"),
-}
 
 
 class PatientListView(RolePermissionMixin, ListView):
@@ -37,32 +30,19 @@ class PatientListView(RolePermissionMixin, ListView):
     paginate_by = 25
 
     def post(self, request, *args, **kwargs):
-        term = request.POST.get("q", "").strip()[:100]
-        if term and "clear" not in request.POST:
-            request.session[SEARCH_SESSION_KEY] = term
-        else:
-            request.session.pop(SEARCH_SESSION_KEY, None)
+        PatientFilter.keep_search(request)
         url = reverse("patient_list")
         sort = request.GET.get("sort")
         return redirect(f"{url}?sort={sort}" if sort in SORTS else url)
 
-    def get_sort(self):
-        sort = self.request.GET.get("sort", "name")
-        return sort if sort in SORTS else "name"
-
     def get_queryset(self):
-        term = self.request.session.get(SEARCH_SESSION_KEY, "")
-        return (
-            Patient.objects.active()
-            .search(term)
-            .prefetch_related("indications")
-            .order_by(*SORTS[self.get_sort()])
-        )
+        self.filters = PatientFilter.from_session(self.request)
+        return patient_list(filters=self.filters)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["search_term"] = self.request.session.get(SEARCH_SESSION_KEY, "")
-        context["sort"] = self.get_sort()
+        context["search_term"] = self.filters.search_term
+        context["sort"] = self.filters.chosen_sort
         return context
 
 
@@ -109,8 +89,7 @@ class PatientDetailView(RolePermissionMixin, DetailView):
     context_object_name = "patient"
 
     def get_queryset(self):
-        # Voided patients stay reachable by their page (for auditors), flagged as voided.
-        return Patient.objects.select_related("created_by", "voided_by").prefetch_related("indications")
+        return patients_for_page()
 
     def get_object(self, queryset=None):
         patient = super().get_object(queryset)
@@ -122,11 +101,9 @@ class PatientDetailView(RolePermissionMixin, DetailView):
         patient = self.object
         context["can_see_history"] = self.request.user.has_perm("treatments.view_history")
         if context["can_see_history"]:
-            context["history"] = history_rows(patient)
-        treatments = patient_treatments(patient)
-        context["timeline"] = patient_timeline(patient, treatments)
-        context["course"] = course_summary(treatments)
-        context.update(patient_followup_context(patient))
+            context["history"] = record_history(record=patient)
+        context.update(patient_course(patient=patient))
+        context.update(patient_followup_panels(patient=patient))
         open_followups = context["patient_open_followups"]
         context["next_followup"] = open_followups[0] if open_followups else None
         return context

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from clinic.mixins import RolePermissionMixin
-from treatments.models import Protocol
+from treatments.selectors.protocol import protocol_versions
 
 
 class ProtocolDetailView(RolePermissionMixin, TemplateView):
@@ -14,12 +14,9 @@ class ProtocolDetailView(RolePermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        versions = list(Protocol.objects.active().prefetch_related("steps").order_by("-effective_from"))
-        in_force = next((v for v in versions if v.effective_from <= today), None)
         context.update(
+            protocol_versions(today=today),
             today=today,
-            in_force=in_force,
-            versions=versions,
             can_edit=self.request.user.has_perm("treatments.change_protocol") and self.request.user.is_staff,
         )
         return context

@@ -12,8 +12,8 @@ from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
 from treatments.figures import default_period, side_effect_figures
 from treatments.forms.lookup import RecordNumberForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
-from treatments.history import history_rows
 from treatments.models import Patient, SideEffectReport
+from treatments.selectors.history import record_history
 from treatments.services.side_effects import (
     REVIEW_PERMISSION,
     side_effect_amend,
@@ -162,7 +162,7 @@ def report_page(request, report: SideEffectReport, *, review_form=None, status: 
         "can_see_history": request.user.has_perm("treatments.view_history"),
     }
     if context["can_see_history"]:
-        context["history"] = history_rows(report)
+        context["history"] = record_history(record=report)
     return render(request, "treatments/sideeffect_detail.html", context, status=status)
 
 

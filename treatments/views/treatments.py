@@ -18,7 +18,6 @@ from treatments.forms.treatments import (
     TreatmentForm,
     lot_options,
 )
-from treatments.history import history_rows
 from treatments.models import (
     AccessEvent,
     Administration,
@@ -27,6 +26,13 @@ from treatments.models import (
     Protocol,
     Treatment,
     TreatmentStatus,
+)
+from treatments.selectors.treatments import (
+    patient_has_current_treatment,
+    treatment_administrations_to_sign,
+    treatment_histories,
+    treatment_page,
+    treatments_for_page,
 )
 from treatments.services.signing import (
     can_void,
@@ -40,12 +46,6 @@ from treatments.services.treatments import treatment_save
 READ_ONLY_MESSAGE = (
     "This treatment is {status} and read-only. To change it, start an amendment with a reason."
 )
-
-
-def treatment_queryset():
-    return Treatment.objects.select_related(
-        "patient", "physician", "indication", "signed_by", "voided_by", "created_by", "amends", "amended_by"
-    )
 
 
 class TreatmentFormView(RolePermissionMixin, View):
@@ -145,7 +145,7 @@ class TreatmentCreateView(TreatmentFormView):
 
     def initial(self):
         patient = self.treatment.patient
-        had_treatment = patient.treatments.current().exists()
+        had_treatment = patient_has_current_treatment(patient=patient)
         return {
             "performed_at": timezone.localtime().replace(second=0, microsecond=0),
             "indication": patient.indications.first(),
@@ -157,7 +157,7 @@ class TreatmentUpdateView(TreatmentFormView):
     permission_required = "treatments.change_treatment"
 
     def get_treatment(self):
-        return get_object_or_404(treatment_queryset(), pk=self.kwargs["pk"])
+        return get_object_or_404(treatments_for_page(), pk=self.kwargs["pk"])
 
 
 class TreatmentDetailView(RolePermissionMixin, DetailView):
@@ -166,7 +166,7 @@ class TreatmentDetailView(RolePermissionMixin, DetailView):
     context_object_name = "treatment"
 
     def get_queryset(self):
-        return treatment_queryset()
+        return treatments_for_page()
 
     def get_object(self, queryset=None):
         treatment = super().get_object(queryset)
@@ -176,27 +176,18 @@ class TreatmentDetailView(RolePermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         treatment, user = self.object, self.request.user
-        administrations = list(treatment.administrations.select_related("lot__product"))
-        amendment = getattr(treatment, "amended_by", None)
+        context.update(treatment_page(treatment=treatment))
         context.update(
-            administrations=[a for a in administrations if not a.is_voided],
-            removed_administrations=[a for a in administrations if a.is_voided],
-            total_dose=sum((a.dose_billion for a in administrations if not a.is_voided), 0),
-            amendment=amendment,
-            followups=list(treatment.followups.active()),
             can_edit=treatment.is_editable and user.has_perm("treatments.change_treatment"),
             can_sign=treatment.is_editable and user.has_perm("treatments.sign_treatment"),
             can_amend=treatment.status == TreatmentStatus.SIGNED
-            and amendment is None
+            and context["amendment"] is None
             and user.has_perm("treatments.change_treatment"),
             can_void=can_void(treatment, user),
             can_see_history=user.has_perm("treatments.view_history"),
         )
         if context["can_see_history"]:
-            related = [r for r in (treatment.amends, amendment) if r is not None]
-            context["histories"] = [(treatment, history_rows(treatment))] + [
-                (record, history_rows(record)) for record in related
-            ]
+            context["histories"] = treatment_histories(treatment=treatment)
         return context
 
 
@@ -205,7 +196,7 @@ class TreatmentActionView(RolePermissionMixin, FormView):
 
     @cached_property
     def treatment(self):
-        return get_object_or_404(treatment_queryset(), pk=self.kwargs["pk"])
+        return get_object_or_404(treatments_for_page(), pk=self.kwargs["pk"])
 
     def get_initial(self):
         return {"version": self.treatment.version}
@@ -239,9 +230,7 @@ class TreatmentSignView(TreatmentActionView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["problems"] = sign_problems(self.treatment, self.request.user)
-        context["administrations"] = list(
-            self.treatment.administrations.active().select_related("lot__product")
-        )
+        context["administrations"] = treatment_administrations_to_sign(treatment=self.treatment)
         return context
 
     def perform(self, form):

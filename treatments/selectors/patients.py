@@ -1,19 +1,43 @@
-"""A patient's course in one list: treatments, follow-ups and side-effect reports, newest first."""
+"""Patient reads: the registry list, a patient's page, its course and timeline, pending plans."""
 
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from treatments.dosing import format_amount
-from treatments.models import Administration, FollowUpStatus, LotStatus, TreatmentStatus
+from treatments.filters.patients import DEFAULT_SORT, SORTS, PatientFilter
+from treatments.models import (
+    PLANNED_TREATMENT_DECISIONS,
+    Administration,
+    FollowUp,
+    FollowUpStatus,
+    LotStatus,
+    Patient,
+    SideEffectReport,
+    Treatment,
+    TreatmentStatus,
+)
+from treatments.outcomes import outcome_series
 
-CURRENT = (TreatmentStatus.DRAFT, TreatmentStatus.SIGNED)
+
+def patient_list(*, filters: PatientFilter) -> QuerySet[Patient]:
+    """Active patients matching the search term, in the chosen sort (by name unless one is chosen)."""
+    patients = Patient.objects.active().prefetch_related("indications").order_by(*SORTS[DEFAULT_SORT])
+    if not filters.is_bound:
+        return patients
+    filters.form.is_valid()  # the valid fields filter; an invalid sort is left out
+    return filters.filter_queryset(patients)
 
 
-def patient_treatments(patient) -> list:
+def patients_for_page() -> QuerySet[Patient]:
+    """The patients a patient page is read from. Voided ones stay reachable (for auditors)."""
+    return Patient.objects.select_related("created_by", "voided_by").prefetch_related("indications")
+
+
+def patient_treatments(*, patient: Patient) -> list[Treatment]:
     """Every treatment of the patient with its active administrations and their lots (2 queries)."""
     administrations = Administration.objects.active().select_related("lot__product").order_by("order", "id")
     return list(
@@ -95,12 +119,12 @@ def _side_effect_entry(report) -> dict:
     }
 
 
-def patient_timeline(patient, treatments=None) -> list[dict]:
+def patient_timeline(*, patient: Patient, treatments: list[Treatment] | None = None) -> list[dict]:
     """Treatments (with their administrations), follow-ups and side-effect reports merged newest
     first. Four queries whatever the patient's history; pass ``treatments`` from
     ``patient_treatments`` to reuse them."""
     if treatments is None:
-        treatments = patient_treatments(patient)
+        treatments = patient_treatments(patient=patient)
     entries = [_treatment_entry(t) for t in treatments]
     entries += [_followup_entry(f) for f in patient.followups.all()]
     entries += [_side_effect_entry(r) for r in patient.side_effects.all()]
@@ -108,9 +132,10 @@ def patient_timeline(patient, treatments=None) -> list[dict]:
     return entries
 
 
-def course_summary(treatments) -> dict:
-    """Cumulative dose and rounds of the treatments that count, and recalled lots among them."""
-    current = [t for t in treatments if t.status in CURRENT]
+def course_summary(*, treatments: list[Treatment]) -> dict:
+    """Cumulative dose and rounds of the treatments that count, and recalled lots among them (no
+    query: ``treatments`` come from ``patient_treatments``)."""
+    current = [t for t in treatments if t.is_current]
     recalled = {}
     for treatment in current:
         for administration in treatment.given:
@@ -121,4 +146,63 @@ def course_summary(treatments) -> dict:
         "rounds": max((t.round_number for t in current), default=0),
         "treatment_count": len(current),
         "recalled_lots": [{"lot": lot, "treatments": found} for lot, found in recalled.items()],
+    }
+
+
+def patient_course(*, patient: Patient) -> dict:
+    """The patient page's timeline and course summary, from one read of the treatments (4 queries)."""
+    treatments = patient_treatments(patient=patient)
+    return {
+        "timeline": patient_timeline(patient=patient, treatments=treatments),
+        "course": course_summary(treatments=treatments),
+    }
+
+
+def patient_pending_plans(*, patient: Patient) -> list[FollowUp]:
+    """Completed 3-month assessments that decided on a booster, second round or escalation and
+    are still waiting for it: pending until the patient has a current (draft or signed) treatment
+    with that course position on or after the day of the decision. Two queries at most."""
+    assessments = list(
+        FollowUp.objects.active()
+        .filter(
+            patient=patient,
+            status=FollowUpStatus.COMPLETED,
+            is_assessment=True,
+            decision__in=PLANNED_TREATMENT_DECISIONS,
+        )
+        .select_related("completed_by", "treatment")
+        .order_by("completed_at", "id")
+    )
+    if not assessments:
+        return []
+    given = [
+        (position, timezone.localdate(performed_at))
+        for position, performed_at in Treatment.objects.current()
+        .filter(patient=patient, course_position__in=PLANNED_TREATMENT_DECISIONS)
+        .values_list("course_position", "performed_at")
+    ]
+    pending = []
+    for assessment in assessments:
+        decided_on = timezone.localdate(assessment.completed_at)
+        if not any(position == assessment.decision and day >= decided_on for position, day in given):
+            pending.append(assessment)
+    return pending
+
+
+def patient_followup_panels(*, patient: Patient) -> dict:
+    """Everything the patient page's follow-up includes need (six queries, whatever the counts):
+    ``patient_outcomes.html``, ``patient_plans.html`` and ``patient_followups.html``."""
+    return {
+        "outcome_series": outcome_series(patient),
+        "pending_plans": patient_pending_plans(patient=patient),
+        "patient_open_followups": list(
+            FollowUp.objects.open().filter(patient=patient).order_by("due_on", "id")
+        ),
+        "patient_side_effects": list(
+            SideEffectReport.objects.active()
+            .filter(patient=patient)
+            .select_related("treatment")
+            .order_by("-onset", "-id")
+        ),
+        "today": timezone.localdate(),
     }

@@ -33,7 +33,7 @@ def _shown(field, value):
     return value
 
 
-def history_rows(record, limit: int = 100) -> list[dict]:
+def record_history(*, record, limit: int = 100) -> list[dict]:
     """The record's history newest first, each row with its field changes against the one before.
 
     Runs a fixed number of queries whatever the number of rows.

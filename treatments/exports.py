@@ -1,0 +1,27 @@
+"""CSV lines for the streamed exports (recall list, access log), with cells a spreadsheet keeps as text."""
+
+import csv
+from collections.abc import Iterable, Iterator
+
+# Cells starting with these are formulas to a spreadsheet (CSV injection): they get a quote first.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
+
+    def write(self, value):
+        return value
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_lines(header: list[str], rows: Iterable) -> Iterator[str]:
+    """The header, then one line per row, produced as the rows are read (memory stays flat)."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])

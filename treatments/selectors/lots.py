@@ -1,0 +1,101 @@
+"""Lot reads: the stock list, a lot's page, and a recall's answer as table rows and as CSV."""
+
+import re
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from treatments.dosing import format_amount
+from treatments.exports import csv_lines
+from treatments.filters.lots import LotFilter
+from treatments.models import Administration, Lot
+
+# Clinic admins manage lots but are not in the patients' care team: they get the record number
+# (enough to hand the list to a physician), the date and the dose, never names or phone numbers.
+CARE_TEAM_COLUMNS = [
+    "Family name",
+    "Given name",
+    "Record no.",
+    "Phone",
+    "Treatment date",
+    "Dose (billion)",
+    "Volume (ml)",
+    "Route",
+    "Site",
+    "Treatment status",
+]
+MINIMAL_COLUMNS = ["Record no.", "Treatment date", "Dose (billion)", "Route"]
+
+
+def lot_list(*, filters: LotFilter) -> QuerySet[Lot]:
+    """Active lots with their stock, soonest expiry first, narrowed by the list's status filter (an
+    unknown status is ignored)."""
+    lots = Lot.objects.active().with_stock().select_related("product").order_by("expires_on", "lot_number")
+    if not filters.is_bound:
+        return lots
+    filters.form.is_valid()  # the valid fields filter; an invalid one is left out
+    return filters.filter_queryset(lots)
+
+
+def lots_for_page() -> QuerySet[Lot]:
+    """The lots a lot page is read from, with stock and the people named on it (voided ones too)."""
+    return Lot.objects.with_stock().select_related("product", "recalled_by", "created_by")
+
+
+def _recall_row(administration, *, with_names: bool) -> list[str]:
+    treatment = administration.treatment
+    patient = treatment.patient
+    day = f"{timezone.localtime(treatment.performed_at):%Y-%m-%d %H:%M}"
+    dose = format_amount(administration.dose_billion)
+    if not with_names:
+        return [patient.mrn, day, dose, administration.get_route_display()]
+    return [
+        patient.family_name,
+        patient.given_name,
+        patient.mrn,
+        patient.phone,
+        day,
+        dose,
+        format_amount(administration.volume_ml),
+        administration.get_route_display(),
+        administration.site,
+        treatment.get_status_display(),
+    ]
+
+
+def lot_recall_list(*, lot: Lot, with_names: bool) -> dict:
+    """The recall table of a lot's page: its columns, one row per administration (oldest first)
+    and how many patients they reach. One query."""
+    administrations = list(Administration.objects.from_lot(lot))
+    return {
+        "with_names": with_names,
+        "columns": CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
+        "recall_rows": [
+            {"administration": a, "cells": _recall_row(a, with_names=with_names)} for a in administrations
+        ],
+        "patient_count": len({a.treatment.patient_id for a in administrations}),
+    }
+
+
+def lot_recall_patient_count(*, lot: Lot) -> int:
+    """How many patients received the lot (what the recall page warns about)."""
+    return Administration.objects.from_lot(lot).values("treatment__patient").distinct().count()
+
+
+def lot_recall_patient_ids(*, lot: Lot) -> list[int]:
+    """The ids of the patients who received the lot, ascending (each gets an export access event)."""
+    return sorted(set(Administration.objects.from_lot(lot).values_list("treatment__patient_id", flat=True)))
+
+
+def lot_recall_csv(*, lot: Lot, with_names: bool) -> Iterator[str]:
+    """The recall list as CSV lines, read in chunks as the lines are consumed (memory stays flat)."""
+    administrations = Administration.objects.from_lot(lot).iterator(chunk_size=500)
+    return csv_lines(
+        CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
+        (_recall_row(a, with_names=with_names) for a in administrations),
+    )
+
+
+def lot_recall_csv_filename(*, lot: Lot) -> str:
+    return "lot-" + (re.sub(r"[^A-Za-z0-9._-]+", "_", lot.lot_number) or str(lot.pk)) + "-recall.csv"
