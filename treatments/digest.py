@@ -8,7 +8,6 @@ carries the step, the dates, the patient's record number and a link to the page 
 import dataclasses
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.mail import EmailMessage, mailers
@@ -17,26 +16,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.roles import PHYSICIAN, roles_of
+from treatments.links import absolute_url
 from treatments.models import FollowUp, SideEffectReport
 
 FOLLOWUP_PERMISSION = ("treatments", "view_followup")
 REVIEW_PERMISSION = "treatments.review_sideeffectreport"
 # A digest lists this many lines per section; the counts are always complete.
 LINES_PER_SECTION = 50
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.EXOLOG_BASE_URL}{path}"
-
-
-def followups_of(user):
-    """The open follow-ups a user is reminded of: a physician's own patients' (the treatments they
-    gave); everyone else who works the worklist sees them all."""
-    followups = FollowUp.objects.open()
-    if PHYSICIAN in roles_of(user):
-        followups = followups.for_physician(user)
-    return followups
 
 
 def recipients():
@@ -98,7 +84,7 @@ def _followup_lines(queryset) -> list[dict]:
 
 def build_digest(user, today: dt.date) -> Digest:
     """One user's digest for ``today`` (the clinic's date); about eight queries."""
-    followups = followups_of(user)
+    followups = FollowUp.objects.reminders_for(user)
     selections = [
         ("Overdue", followups.overdue(today).order_by("window_end", "id")),
         ("Due today", followups.due_today(today).order_by("due_on", "id")),
