@@ -31,7 +31,6 @@ from faq.admin import EntryAdminForm
 from faq.models import Category
 from tests.conftest import PASSWORD
 from treatments.admin.records import LotAdminForm
-from treatments.figures import side_effect_figures
 from treatments.forms.access_log import AccessLogFilterForm
 from treatments.forms.followups import (
     FollowUpAttemptForm,
@@ -46,6 +45,7 @@ from treatments.forms.patients import PatientForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
 from treatments.forms.treatments import AdministrationForm, ReasonForm, SignForm, TreatmentForm, lot_options
 from treatments.models import Administration, FollowUp, Indication, Lot, Patient, SideEffectReport, Treatment
+from treatments.selectors.side_effect_figures import side_effect_figures
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
@@ -718,7 +718,9 @@ FORM_CASES += [
         PeriodForm,
         "figures period",
         build=lambda ctx, data: PeriodForm(data),
-        save=lambda ctx, form: side_effect_figures(form.cleaned_data["start"], form.cleaned_data["end"]),
+        save=lambda ctx, form: side_effect_figures(
+            start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        ),
         saved=EXAMPLES,
         baseline=lambda ctx: {"start": "2026-01-01", "end": "2026-06-30"},
     ),

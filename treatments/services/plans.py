@@ -10,7 +10,7 @@ from treatments.models import (
     SideEffectReport,
     Treatment,
 )
-from treatments.outcomes import outcome_series
+from treatments.selectors.outcomes import outcome_series
 
 
 def pending_plans(patient) -> list[FollowUp]:
@@ -48,7 +48,7 @@ def patient_followup_context(patient) -> dict:
     """Everything the patient page's follow-up includes need (six queries, whatever the counts):
     ``patient_outcomes.html``, ``patient_plans.html`` and ``patient_followups.html``."""
     return {
-        "outcome_series": outcome_series(patient),
+        "outcome_series": outcome_series(patient=patient),
         "pending_plans": pending_plans(patient),
         "patient_open_followups": list(
             FollowUp.objects.open().filter(patient=patient).order_by("due_on", "id")

@@ -9,11 +9,11 @@ from django.views.generic import CreateView, FormView, ListView, TemplateView, U
 
 from clinic.form_parts import VoidForm
 from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
-from treatments.figures import default_period, side_effect_figures
 from treatments.forms.lookup import RecordNumberForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
 from treatments.history import history_rows
 from treatments.models import Patient, SideEffectReport
+from treatments.selectors.side_effect_figures import default_period, side_effect_figures
 from treatments.services.side_effects import (
     REVIEW_PERMISSION,
     side_effect_amend,
@@ -259,5 +259,5 @@ class SideEffectFiguresView(RolePermissionMixin, TemplateView):
         if form.is_bound and form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         context["form"] = form
-        context["figures"] = side_effect_figures(start, end)
+        context["figures"] = side_effect_figures(start=start, end=end)
         return context
