@@ -31,6 +31,7 @@ from faq.admin import EntryAdminForm
 from faq.models import Category
 from tests.conftest import PASSWORD
 from treatments.admin.records import LotAdminForm
+from treatments.filters.side_effects import SideEffectFilter
 from treatments.forms.access_log import AccessLogFilterForm
 from treatments.forms.followups import (
     FollowUpAttemptForm,
@@ -42,10 +43,12 @@ from treatments.forms.followups import (
 from treatments.forms.lookup import RecordNumberForm
 from treatments.forms.lots import LotForm
 from treatments.forms.patients import PatientForm
-from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
+from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectReportForm
 from treatments.forms.treatments import AdministrationForm, ReasonForm, SignForm, TreatmentForm, lot_options
 from treatments.models import Administration, FollowUp, Indication, Lot, Patient, SideEffectReport, Treatment
+from treatments.selectors.lookup import patient_with_record_number
 from treatments.selectors.side_effect_figures import side_effect_figures
+from treatments.selectors.side_effects import side_effect_list
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
@@ -424,15 +427,7 @@ def _filter_followups(ctx, form):
 
 
 def _filter_reports(ctx, form):
-    data = form.cleaned_data
-    reports = SideEffectReport.objects.voided() if data["voided"] else SideEffectReport.objects.active()
-    if data["needs_review"]:
-        reports = reports.needing_review()
-    if data["grade"]:
-        reports = reports.filter(grade=data["grade"])
-    if data["term"]:
-        reports = reports.filter(term=data["term"])
-    list(reports[:5])
+    list(side_effect_list(filters=SideEffectFilter(form.data))[:5])
 
 
 def _entry_baseline(ctx):
@@ -649,7 +644,7 @@ FORM_CASES += [
         RecordNumberForm,
         "find by record number",
         build=lambda ctx, data: RecordNumberForm(data),
-        save=lambda ctx, form: Patient.objects.active().filter(mrn__iexact=form.cleaned_data["mrn"]).first(),
+        save=lambda ctx, form: patient_with_record_number(mrn=form.cleaned_data["mrn"]),
         saved=EXAMPLES,
     ),
     FormCase(
@@ -708,9 +703,9 @@ FORM_CASES += [
         expected_errors=(ValidationError,),
     ),
     FormCase(
-        SideEffectFilterForm,
+        SideEffectFilter,
         "side-effect list filter",
-        build=lambda ctx, data: SideEffectFilterForm(data),
+        build=lambda ctx, data: SideEffectFilter(data).form,
         save=_filter_reports,
         saved=EXAMPLES,
     ),
