@@ -31,6 +31,7 @@ from faq.admin import EntryAdminForm
 from faq.models import Category
 from tests.conftest import PASSWORD
 from treatments.admin.records import LotAdminForm
+from treatments.filters.followups import WorklistFilter
 from treatments.filters.side_effects import SideEffectFilter
 from treatments.forms.access_log import AccessLogFilterForm
 from treatments.forms.followups import (
@@ -38,7 +39,6 @@ from treatments.forms.followups import (
     FollowUpCancelForm,
     FollowUpCompleteForm,
     FollowUpRescheduleForm,
-    WorklistFilterForm,
 )
 from treatments.forms.lookup import RecordNumberForm
 from treatments.forms.lots import LotForm
@@ -46,6 +46,7 @@ from treatments.forms.patients import PatientForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectReportForm
 from treatments.forms.treatments import AdministrationForm, ReasonForm, SignForm, TreatmentForm, lot_options
 from treatments.models import Administration, FollowUp, Indication, Lot, Patient, SideEffectReport, Treatment
+from treatments.selectors.followups import followup_worklist
 from treatments.selectors.lookup import patient_with_record_number
 from treatments.selectors.side_effect_figures import side_effect_figures
 from treatments.selectors.side_effects import side_effect_list
@@ -416,14 +417,7 @@ def _report_baseline(ctx, report=None):
 
 
 def _filter_followups(ctx, form):
-    followups = FollowUp.objects.all()
-    if form.cleaned_data["physician"]:
-        followups = followups.for_physician(form.cleaned_data["physician"])
-    if form.cleaned_data["kind"]:
-        followups = followups.filter(kind=form.cleaned_data["kind"])
-    if form.cleaned_data["patient"]:
-        followups = followups.filter(patient=form.cleaned_data["patient"])
-    list(followups.with_worklist_relations().due_today())
+    followup_worklist(filters=WorklistFilter(form.data), today=timezone.localdate())
 
 
 def _filter_reports(ctx, form):
@@ -634,9 +628,9 @@ FORM_CASES += [
         ),
     ),
     FormCase(
-        WorklistFilterForm,
+        WorklistFilter,
         "worklist filter",
-        build=lambda ctx, data: WorklistFilterForm(data, patients=Patient.objects.active()),
+        build=lambda ctx, data: WorklistFilter(data).form,
         save=_filter_followups,
         saved=EXAMPLES,
     ),
