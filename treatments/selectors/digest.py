@@ -1,8 +1,9 @@
-"""The daily reminder digest: per user, the follow-ups due today, this week and overdue, and for
-physicians the side-effect reports waiting for review.
+"""The daily reminder digest's content and recipients (``treatments.tasks`` renders and sends it).
 
-Mail leaves the clinic's machine, so a digest names no patient and no clinical detail: each line
-carries the step, the dates, the patient's record number and a link to the page behind the login.
+Per user: the follow-ups due today, this week and overdue, and for physicians the side-effect
+reports waiting for review. Mail leaves the clinic's machine, so a digest names no patient and no
+clinical detail: each line carries the step, the dates, the patient's record number and a link to
+the page behind the login.
 """
 
 import dataclasses
@@ -10,14 +11,13 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.mail import EmailMessage, mailers
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from treatments.links import absolute_url
-from treatments.models import FollowUp, SideEffectReport
+from treatments.models import FollowUp
+from treatments.selectors.side_effects import side_effect_review_queue
 
 FOLLOWUP_PERMISSION = ("treatments", "view_followup")
 REVIEW_PERMISSION = "treatments.review_sideeffectreport"
@@ -25,7 +25,7 @@ REVIEW_PERMISSION = "treatments.review_sideeffectreport"
 LINES_PER_SECTION = 50
 
 
-def recipients():
+def digest_recipients():
     """Active users with an email address who may see follow-ups through a role or a direct grant
     (a superuser without a clinic role gets no digest)."""
     app_label, codename = FOLLOWUP_PERMISSION
@@ -41,7 +41,7 @@ def recipients():
 
 
 @dataclasses.dataclass
-class Section:
+class DigestSection:
     title: str
     count: int
     lines: list[dict]
@@ -55,7 +55,7 @@ class Section:
 class Digest:
     user: object
     today: dt.date
-    sections: list[Section]
+    sections: list[DigestSection]
 
     @property
     def is_empty(self) -> bool:
@@ -82,7 +82,18 @@ def _followup_lines(queryset) -> list[dict]:
     ]
 
 
-def build_digest(user, today: dt.date) -> Digest:
+def _review_lines(queryset) -> list[dict]:
+    return [
+        {
+            "record_number": report.patient.mrn,
+            "reported_on": timezone.localdate(report.reported_at),
+            "url": absolute_url(reverse("sideeffect_detail", args=[report.pk])),
+        }
+        for report in queryset[:LINES_PER_SECTION]
+    ]
+
+
+def reminder_digest(*, user, today: dt.date) -> Digest:
     """One user's digest for ``today`` (the clinic's date); about eight queries."""
     followups = FollowUp.objects.reminders_for(user)
     selections = [
@@ -90,43 +101,12 @@ def build_digest(user, today: dt.date) -> Digest:
         ("Due today", followups.due_today(today).order_by("due_on", "id")),
         ("Due this week", followups.due_this_week(today).order_by("due_on", "id")),
     ]
-    sections = [Section(title, queryset.count(), _followup_lines(queryset)) for title, queryset in selections]
+    sections = [
+        DigestSection(title, queryset.count(), _followup_lines(queryset)) for title, queryset in selections
+    ]
     if user.has_perm(REVIEW_PERMISSION):
-        reports = (
-            SideEffectReport.objects.needing_review(today).select_related("patient").order_by("onset", "id")
+        reports = side_effect_review_queue(today=today)
+        sections.append(
+            DigestSection("Side-effect reports to review", reports.count(), _review_lines(reports))
         )
-        lines = [
-            {
-                "record_number": report.patient.mrn,
-                "reported_on": timezone.localdate(report.reported_at),
-                "url": absolute_url(reverse("sideeffect_detail", args=[report.pk])),
-            }
-            for report in reports[:LINES_PER_SECTION]
-        ]
-        sections.append(Section("Side-effect reports to review", reports.count(), lines))
     return Digest(user=user, today=today, sections=sections)
-
-
-def render_digest(digest: Digest) -> EmailMessage:
-    body = render_to_string(
-        "treatments/email/digest.txt",
-        {
-            "digest": digest,
-            "worklist_url": absolute_url(reverse("followup_list")),
-            "review_url": absolute_url(reverse("sideeffect_review_queue")),
-        },
-    )
-    return EmailMessage(subject=digest.subject, body=body, to=[digest.user.email])
-
-
-def send_digests(today: dt.date | None = None) -> int:
-    """Send today's digest to every recipient with something due; returns how many were sent."""
-    today = today or timezone.localdate()
-    messages = []
-    for user in recipients():
-        digest = build_digest(user, today)
-        if not digest.is_empty:
-            messages.append(render_digest(digest))
-    if not messages:
-        return 0
-    return mailers.default.send_messages(messages) or 0
