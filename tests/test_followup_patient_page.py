@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from treatments.outcomes import outcome_series
+from treatments.selectors.outcomes import outcome_series
 from treatments.selectors.patients import patient_followup_panels, patient_pending_plans
 from treatments.services.followup_actions import followup_complete
 
@@ -104,7 +104,7 @@ def test_the_outcome_series_spans_baselines_followups_and_later_rounds(
         baseline_energy=6,
         schedule=False,
     )
-    series = outcome_series(patient)
+    series = outcome_series(patient=patient)
     rows = [(p["date"], p["label"], p["pain"], p["energy"], p["global_impression"]) for p in series["points"]]
     assert rows == [
         ("2026-03-02", "Round 1 baseline (initial treatment)", 7, 3, None),
@@ -118,7 +118,7 @@ def test_the_outcome_series_spans_baselines_followups_and_later_rounds(
 
 def test_the_outcome_series_takes_two_queries(patient, first_round, django_assert_num_queries):
     with django_assert_num_queries(2):
-        outcome_series(patient)
+        outcome_series(patient=patient)
 
 
 def render(template: str, patient, user) -> str:

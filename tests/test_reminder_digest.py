@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django_tasks_db.models import DBTaskResult
 
 from clinic.roles import PHYSICIAN
-from treatments.digest import build_digest, recipients, send_digests
-from treatments.tasks import send_daily_digests
+from treatments.selectors.digest import digest_recipients, reminder_digest
+from treatments.tasks import send_daily_digests, send_digests
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 3, 2)
@@ -41,17 +41,17 @@ def clinic(make_patient, make_signed_treatment, make_report, physician, staff, s
 
 
 def test_staff_get_every_due_and_overdue_followup_but_no_review_section(clinic, staff):
-    digest = build_digest(staff, TODAY)
+    digest = reminder_digest(user=staff, today=TODAY)
     counts = {section.title: section.count for section in digest.sections}
     assert counts == {"Overdue": 2, "Due today": 1, "Due this week": 1}
     assert digest.subject == "Exolog reminders: 2 overdue, 1 due today, 1 due this week"
 
 
 def test_a_physician_gets_their_own_patients_and_the_review_queue(clinic, physician):
-    digest = build_digest(physician, TODAY)
+    digest = reminder_digest(user=physician, today=TODAY)
     counts = {section.title: section.count for section in digest.sections}
     assert counts == {"Overdue": 2, "Due today": 1, "Due this week": 0, "Side-effect reports to review": 1}
-    weber = build_digest(clinic["weber"], TODAY)
+    weber = reminder_digest(user=clinic["weber"], today=TODAY)
     assert {s.title: s.count for s in weber.sections}["Due this week"] == 1
     assert {s.title: s.count for s in weber.sections}["Overdue"] == 0
 
@@ -86,10 +86,10 @@ def test_recipients_are_active_clinical_users_with_an_email(clinic, staff, clini
     clinic_admin.save()
     no_role.email = "nobody@clinic.example"
     no_role.save()
-    assert {u.username for u in recipients()} == {"physician", "staff", "dr.weber"}
+    assert {u.username for u in digest_recipients()} == {"physician", "staff", "dr.weber"}
     staff.is_active = False
     staff.save()
-    assert "staff" not in {u.username for u in recipients()}
+    assert "staff" not in {u.username for u in digest_recipients()}
 
 
 def test_long_sections_list_fifty_lines_and_say_how_many_more(make_patient, make_signed_treatment, staff):
@@ -97,7 +97,7 @@ def test_long_sections_list_fifty_lines_and_say_how_many_more(make_patient, make
     staff.save()
     for _ in range(27):  # two overdue follow-ups each: 54
         make_signed_treatment(make_patient(), dt.date(2026, 1, 2))
-    digest = build_digest(staff, TODAY)
+    digest = reminder_digest(user=staff, today=TODAY)
     overdue = digest.sections[0]
     assert (overdue.count, len(overdue.lines), overdue.more) == (54, 50, 4)
     send_digests(TODAY)

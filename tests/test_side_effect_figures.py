@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.figures import (
+from treatments.selectors.side_effect_figures import (
     FAQ_STATED_SHARE,
     by_grade,
     by_lot,
@@ -74,8 +74,8 @@ def clinic(make_patient, make_signed_treatment, make_lot, make_administration, m
 
 
 def test_the_share_of_treated_patients_with_a_side_effect(clinic):
-    treatments = treatments_in_period(START, END)
-    share = patient_share(treatments, reports_for(treatments))
+    treatments = treatments_in_period(start=START, end=END)
+    share = patient_share(treatments=treatments, reports=reports_for(treatments=treatments))
     assert share["treated_patients"] == 10
     assert share["patients_with_report"] == 3
     assert share["share_percent"] == Decimal("30.0")
@@ -85,8 +85,8 @@ def test_the_share_of_treated_patients_with_a_side_effect(clinic):
 
 
 def test_by_term_and_grade(clinic):
-    reports = reports_for(treatments_in_period(START, END))
-    terms = {row["term"]: (row["reports"], row["patients"]) for row in by_term(reports)}
+    reports = reports_for(treatments=treatments_in_period(start=START, end=END))
+    terms = {row["term"]: (row["reports"], row["patients"]) for row in by_term(reports=reports)}
     assert terms == {
         "fever": (2, 2),
         "headache": (1, 1),
@@ -98,12 +98,12 @@ def test_by_term_and_grade(clinic):
         "injection_site": (0, 0),
         "other": (1, 1),
     }
-    grades = {row["grade"]: (row["reports"], row["patients"]) for row in by_grade(reports)}
+    grades = {row["grade"]: (row["reports"], row["patients"]) for row in by_grade(reports=reports)}
     assert grades == {1: (2, 2), 2: (1, 1), 3: (1, 1), 4: (0, 0), 5: (0, 0)}
 
 
 def test_by_route_counts_a_two_route_treatment_under_each(clinic):
-    rows = {row["route"]: row for row in by_route(treatments_in_period(START, END))}
+    rows = {row["route"]: row for row in by_route(treatments=treatments_in_period(start=START, end=END))}
     assert set(rows) == {"iv_drip", "local_injection", "intranasal"}
     counts = {
         route: (r["treatments"], r["treatments_with_report"], r["reports"]) for route, r in rows.items()
@@ -116,7 +116,7 @@ def test_by_route_counts_a_two_route_treatment_under_each(clinic):
 def test_by_lot(clinic):
     rows = {
         row["label"]: (row["treatments"], row["treatments_with_report"], row["reports"])
-        for row in by_lot(treatments_in_period(START, END))
+        for row in by_lot(treatments=treatments_in_period(start=START, end=END))
     }
     assert rows == {
         "Placental MSC exosomes lot A-100": (7, 2, 3),
@@ -125,12 +125,12 @@ def test_by_lot(clinic):
 
 
 def test_a_period_with_fewer_than_five_treated_patients_says_so(clinic, staff_client):
-    figures = side_effect_figures(dt.date(2026, 2, 1), dt.date(2026, 2, 4))  # P1-P3 only
+    figures = side_effect_figures(start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 4))  # P1-P3 only
     assert figures["share"]["treated_patients"] == 3
     assert figures["enough_data"] is False
     page = staff_client.get(reverse("sideeffect_figures"), {"start": "2026-02-01", "end": "2026-02-04"})
     assert "Not enough data: 3 treated patients in the period" in page.content.decode()
-    empty = side_effect_figures(dt.date(2020, 1, 1), dt.date(2020, 12, 31))
+    empty = side_effect_figures(start=dt.date(2020, 1, 1), end=dt.date(2020, 12, 31))
     assert empty["share"]["share_percent"] is None and empty["report_count"] == 0
 
 
@@ -140,8 +140,8 @@ def test_the_treatment_date_is_the_clinic_date_at_the_period_edges(
     settings.TIME_ZONE = "America/Los_Angeles"
     # 20:00 on 30 June in Los Angeles is 03:00 on 1 July in UTC: it belongs to June.
     make_signed_treatment(make_patient(), dt.date(2026, 6, 30), at=dt.time(20, 0), schedule=False)
-    assert treatments_in_period(START, END).count() == 1
-    assert treatments_in_period(dt.date(2026, 7, 1), dt.date(2026, 7, 31)).count() == 0
+    assert treatments_in_period(start=START, end=END).count() == 1
+    assert treatments_in_period(start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31)).count() == 0
 
 
 def test_the_figures_page_shows_the_tables_in_constant_queries(

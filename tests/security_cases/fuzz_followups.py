@@ -9,17 +9,21 @@ from clinic.form_parts import VoidForm
 from faq.admin import EntryAdminForm
 from faq.models import Category
 from tests.security_cases.fuzz import EXAMPLES, SERVICE_ERRORS, FormCase, fresh, now_field, prefixed
-from treatments.figures import side_effect_figures
+from treatments.filters.followups import WorklistFilter
+from treatments.filters.side_effects import SideEffectFilter
 from treatments.forms.followups import (
     FollowUpAttemptForm,
     FollowUpCancelForm,
     FollowUpCompleteForm,
     FollowUpRescheduleForm,
-    WorklistFilterForm,
 )
 from treatments.forms.lookup import RecordNumberForm
-from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
-from treatments.models import FollowUp, Patient, SideEffectReport
+from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectReportForm
+from treatments.models import FollowUp, SideEffectReport
+from treatments.selectors.followups import followup_worklist
+from treatments.selectors.lookup import patient_with_record_number
+from treatments.selectors.side_effect_figures import side_effect_figures
+from treatments.selectors.side_effects import side_effect_list
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
@@ -86,26 +90,11 @@ def _report_baseline(ctx, report=None):
 
 
 def _filter_followups(ctx, form):
-    followups = FollowUp.objects.all()
-    if form.cleaned_data["physician"]:
-        followups = followups.for_physician(form.cleaned_data["physician"])
-    if form.cleaned_data["kind"]:
-        followups = followups.filter(kind=form.cleaned_data["kind"])
-    if form.cleaned_data["patient"]:
-        followups = followups.filter(patient=form.cleaned_data["patient"])
-    list(followups.with_worklist_relations().due_today())
+    followup_worklist(filters=WorklistFilter(form.data), today=timezone.localdate())
 
 
 def _filter_reports(ctx, form):
-    data = form.cleaned_data
-    reports = SideEffectReport.objects.voided() if data["voided"] else SideEffectReport.objects.active()
-    if data["needs_review"]:
-        reports = reports.needing_review()
-    if data["grade"]:
-        reports = reports.filter(grade=data["grade"])
-    if data["term"]:
-        reports = reports.filter(term=data["term"])
-    list(reports[:5])
+    list(side_effect_list(filters=SideEffectFilter(form.data))[:5])
 
 
 def _entry_baseline(ctx):
@@ -185,9 +174,9 @@ FORM_CASES = [
         ),
     ),
     FormCase(
-        WorklistFilterForm,
+        WorklistFilter,
         "worklist filter",
-        build=lambda ctx, data: WorklistFilterForm(data, patients=Patient.objects.active()),
+        build=lambda ctx, data: WorklistFilter(data).form,
         save=_filter_followups,
         saved=EXAMPLES,
     ),
@@ -195,7 +184,7 @@ FORM_CASES = [
         RecordNumberForm,
         "find by record number",
         build=lambda ctx, data: RecordNumberForm(data),
-        save=lambda ctx, form: Patient.objects.active().filter(mrn__iexact=form.cleaned_data["mrn"]).first(),
+        save=lambda ctx, form: patient_with_record_number(mrn=form.cleaned_data["mrn"]),
         saved=EXAMPLES,
     ),
     FormCase(
@@ -254,9 +243,9 @@ FORM_CASES = [
         expected_errors=(ValidationError,),
     ),
     FormCase(
-        SideEffectFilterForm,
+        SideEffectFilter,
         "side-effect list filter",
-        build=lambda ctx, data: SideEffectFilterForm(data),
+        build=lambda ctx, data: SideEffectFilter(data).form,
         save=_filter_reports,
         saved=EXAMPLES,
     ),
@@ -264,7 +253,9 @@ FORM_CASES = [
         PeriodForm,
         "figures period",
         build=lambda ctx, data: PeriodForm(data),
-        save=lambda ctx, form: side_effect_figures(form.cleaned_data["start"], form.cleaned_data["end"]),
+        save=lambda ctx, form: side_effect_figures(
+            start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        ),
         saved=EXAMPLES,
         baseline=lambda ctx: {"start": "2026-01-01", "end": "2026-06-30"},
     ),

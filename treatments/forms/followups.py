@@ -1,12 +1,10 @@
-"""Forms that work a follow-up (each posts to its own URL) and filter the worklist."""
+"""Forms that work a follow-up (each posts to its own URL)."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clinic.form_parts import DateInput, DateTimeInput
-from clinic.roles import PHYSICIAN
-from treatments.models import AttemptOutcome, Contact, Decision, FollowUp, Patient, StepKind
+from treatments.models import AttemptOutcome, Contact, Decision, FollowUp
 from treatments.services.followup_actions import COMPLETION_FIELDS
 
 REASON_HELP = "Required. Kept with the follow-up and in its history."
@@ -107,36 +105,3 @@ class FollowUpRescheduleForm(forms.Form):
             f"Inside the window ({followup.window_start:%Y-%m-%d} to {followup.window_end:%Y-%m-%d}) only "
             "the due date moves; outside it the window moves along, keeping its width."
         )
-
-
-class PatientChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.family_name}, {obj.given_name} ({obj.mrn})"
-
-
-class WorklistFilterForm(forms.Form):
-    """GET filters. The patient travels as its id (never a name in a URL)."""
-
-    physician = forms.ModelChoiceField(
-        queryset=get_user_model().objects.none(),
-        required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    kind = forms.ChoiceField(
-        label="Step",
-        choices=[("", "All steps"), *StepKind.choices],
-        required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    patient = PatientChoiceField(
-        queryset=Patient.objects.none(), required=False, widget=forms.Select(attrs={"class": "form-select"})
-    )
-
-    def __init__(self, *args, patients, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["physician"].queryset = (
-            get_user_model().objects.filter(groups__name=PHYSICIAN, is_active=True).order_by("last_name")
-        )
-        self.fields["physician"].empty_label = "All physicians"
-        self.fields["patient"].queryset = patients
-        self.fields["patient"].empty_label = "All patients"

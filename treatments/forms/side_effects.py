@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 
 from clinic.form_parts import DateInput, VersionedFormMixin
-from treatments.models import Grade, SideEffectReport, Term
+from treatments.models import SideEffectReport
 from treatments.services.side_effects import REPORT_FIELDS
 
 
@@ -66,26 +66,6 @@ class ReviewForm(forms.Form):
         help_text="E.g. no action, call the patient, see in clinic, report to the manufacturer.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
-CHECKBOX = forms.CheckboxInput(attrs={"class": "form-check-input"})
-SELECT = {"class": "form-select"}
-
-
-class SideEffectFilterForm(forms.Form):
-    needs_review = forms.BooleanField(label="Needs review", required=False, widget=CHECKBOX)
-    ongoing = forms.BooleanField(label="Ongoing", required=False, widget=CHECKBOX)
-    grade = forms.TypedChoiceField(
-        choices=[("", "All grades"), *Grade.choices],
-        coerce=int,
-        empty_value=None,
-        required=False,
-        widget=forms.Select(attrs=SELECT),
-    )
-    term = forms.ChoiceField(
-        choices=[("", "All terms"), *Term.choices], required=False, widget=forms.Select(attrs=SELECT)
-    )
-    voided = forms.BooleanField(label="Voided only", required=False, widget=CHECKBOX)
 
 
 # Wide enough for any period of a clinic's records; beyond it, the day arithmetic and the time-zone

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clinic.models import ClinicalQuerySet, ClinicalRecord
+from clinic.roles import PHYSICIAN, roles_of
 from treatments.models.patients import Patient
 from treatments.models.protocol import FollowUpStep, StepKind
 from treatments.models.treatments import Treatment
@@ -97,6 +98,20 @@ class FollowUpQuerySet(ClinicalQuerySet):
     def for_physician(self, user):
         """Follow-ups of the treatments this physician gave."""
         return self.filter(treatment__physician=user)
+
+    def reminders_for(self, user):
+        """The open follow-ups a user is reminded of (the digest, the calendar feed): a physician's
+        own patients' (the treatments they gave); everyone else who works the worklist sees them all."""
+        followups = self.open()
+        if PHYSICIAN in roles_of(user):
+            followups = followups.for_physician(user)
+        return followups
+
+    def with_page_relations(self):
+        """What a follow-up's page shows of its relations, in the same query."""
+        return self.select_related(
+            "patient", "step", "treatment__physician", "completed_by", "created_by", "voided_by"
+        )
 
     def with_worklist_relations(self):
         """What a worklist row shows, in one query: patient, step, physician and the attempts count."""

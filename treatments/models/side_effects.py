@@ -76,6 +76,14 @@ class SideEffectQuerySet(ClinicalQuerySet):
         )
         return self.active().filter(reviewed_at__isnull=True).filter(serious | Q(grade__gte=3) | too_long)
 
+    def ongoing(self):
+        """Not resolved yet (an empty resolution date)."""
+        return self.filter(resolved_on__isnull=True)
+
+    def with_page_relations(self):
+        """What a report's pages show of its relations, in the same query."""
+        return self.select_related("patient", "treatment", "reported_by", "reviewed_by", "voided_by")
+
 
 class SideEffectReport(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="side_effects")

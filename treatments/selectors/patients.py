@@ -20,7 +20,7 @@ from treatments.models import (
     Treatment,
     TreatmentStatus,
 )
-from treatments.outcomes import outcome_series
+from treatments.selectors.outcomes import outcome_series
 
 
 def patient_list(*, filters: PatientFilter) -> QuerySet[Patient]:
@@ -193,7 +193,7 @@ def patient_followup_panels(*, patient: Patient) -> dict:
     """Everything the patient page's follow-up includes need (six queries, whatever the counts):
     ``patient_outcomes.html``, ``patient_plans.html`` and ``patient_followups.html``."""
     return {
-        "outcome_series": outcome_series(patient),
+        "outcome_series": outcome_series(patient=patient),
         "pending_plans": patient_pending_plans(patient=patient),
         "patient_open_followups": list(
             FollowUp.objects.open().filter(patient=patient).order_by("due_on", "id")

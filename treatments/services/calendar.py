@@ -13,8 +13,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.digest import absolute_url, followups_of
-from treatments.models import CalendarFeed
+from treatments.links import absolute_url
+from treatments.models import CalendarFeed, FollowUp
 
 TOKEN_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
 # The feed holds open follow-ups due from this many days ago onwards (older ones stay on the
@@ -73,7 +73,7 @@ def calendar_feed_touch(feed: CalendarFeed) -> None:
 def feed_followups(user, today: dt.date | None = None):
     today = today or timezone.localdate()
     return (
-        followups_of(user)
+        FollowUp.objects.reminders_for(user)
         .filter(due_on__gte=today - dt.timedelta(days=FEED_PAST_DAYS))
         .select_related("patient", "step")
         .order_by("due_on", "id")

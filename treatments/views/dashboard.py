@@ -1,10 +1,10 @@
 """The home page: the dashboard of what the user may see."""
 
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from clinic.roles import roles_of
-from treatments.dashboard import dashboard_context
-from treatments.models import Patient
+from treatments.selectors.dashboard import dashboard_figures
 
 
 class HomeView(TemplateView):
@@ -14,7 +14,5 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["has_role"] = bool(roles_of(user)) or user.is_superuser
-        if user.has_perm("treatments.view_patient"):
-            context["patient_count"] = Patient.objects.active().count()
-        context.update(dashboard_context(user))
+        context.update(dashboard_figures(user=user, today=timezone.localdate()))
         return context

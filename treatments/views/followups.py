@@ -1,7 +1,6 @@
 """The follow-up worklist, a follow-up's page, and the actions that work it (POST only)."""
 
 from django.contrib import messages
-from django.db.models import F
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,16 +9,18 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from clinic.mixins import RolePermissionMixin, apply_service
+from treatments.filters.followups import WorklistFilter
 from treatments.forms.followups import (
     FollowUpAttemptForm,
     FollowUpCancelForm,
     FollowUpCompleteForm,
     FollowUpRescheduleForm,
-    WorklistFilterForm,
 )
 from treatments.forms.lookup import RecordNumberForm
-from treatments.models import FollowUp, Patient
+from treatments.models import FollowUp
+from treatments.selectors.followups import SECTION_LIMIT, followup_attempts, followup_worklist
 from treatments.selectors.history import record_history
+from treatments.selectors.lookup import patient_with_record_number
 from treatments.services.followup_actions import (
     followup_cancel,
     followup_complete,
@@ -27,9 +28,6 @@ from treatments.services.followup_actions import (
     followup_reschedule,
 )
 
-# Rows shown per worklist section; the section's full count is always shown, filters narrow it.
-SECTION_LIMIT = 100
-FILTER_PARAMS = ("physician", "kind", "patient")
 ACTION_FORMS = {
     "complete": FollowUpCompleteForm,
     "attempt": FollowUpAttemptForm,
@@ -54,7 +52,7 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
         form = RecordNumberForm(request.POST)
         if form.is_valid():
             mrn = form.cleaned_data["mrn"].strip()
-            patient = Patient.objects.active().filter(mrn__iexact=mrn).only("pk").first()
+            patient = patient_with_record_number(mrn=mrn)
             if patient is None:
                 messages.error(request, f"No active patient has the record number “{mrn}”.")
             else:
@@ -65,64 +63,17 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        form = WorklistFilterForm(self.request.GET or None, patients=Patient.objects.active())
-        followups = FollowUp.objects.all()
-        if form.is_bound and form.is_valid():
-            if form.cleaned_data["physician"]:
-                followups = followups.for_physician(form.cleaned_data["physician"])
-            if form.cleaned_data["kind"]:
-                followups = followups.filter(kind=form.cleaned_data["kind"])
-            if form.cleaned_data["patient"]:
-                followups = followups.filter(patient=form.cleaned_data["patient"])
-        counts = followups.worklist_counts(today)
-        rows = followups.with_worklist_relations()
-        sections = [
-            ("due_today", "Due today", "Due date reached, window still open.", rows.due_today(today)),
-            ("due_this_week", "Due this week", "The next six days.", rows.due_this_week(today)),
-            (
-                "overdue",
-                "Overdue",
-                "The window has closed and nobody reached the patient.",
-                rows.overdue(today),
-            ),
-            ("upcoming", "Upcoming", "Due in the next 30 days, after this week.", rows.upcoming(today)),
-            (
-                "recent",
-                "Recently completed",
-                "Completed or missed in the last 14 days.",
-                rows.recently_closed(today),
-            ),
-        ]
-        order = {
-            "overdue": ["window_end", "due_on", "id"],
-            "recent": [F("completed_at").desc(nulls_last=True), "-due_on", "-id"],
-        }
-        shown = []
-        for key, title, help_text, queryset in sections:
-            items = list(queryset.order_by(*order.get(key, ["due_on", "id"]))[:SECTION_LIMIT])
-            for item in items:
-                item.overdue_days = item.days_overdue(today)
-                item.days_since_due = (today - item.due_on).days if item.is_open else 0
-            count = counts.get(key, len(items))
-            shown.append({"key": key, "title": title, "help": help_text, "rows": items, "count": count})
-        # The patient select offers the patients on the open sections (no query of its own).
-        patients = {row.patient.pk: row.patient for section in shown[:4] for row in section["rows"]}
-        if form.is_bound and form.is_valid() and form.cleaned_data["patient"]:
-            chosen = form.cleaned_data["patient"]
-            patients[chosen.pk] = chosen
-        label = form.fields["patient"].label_from_instance
-        form.fields["patient"].choices = [("", "All patients")] + [
-            (patient.pk, label(patient))
-            for patient in sorted(patients.values(), key=lambda p: (p.family_name, p.given_name, p.pk))
-        ]
+        filters = WorklistFilter(self.request.GET or None)
+        worklist = followup_worklist(filters=filters, today=today)
+        filters.offer_patients(worklist.patients)
         context.update(
             {
                 "today": today,
-                "filter_form": form,
+                "filter_form": filters.form,
                 "record_form": RecordNumberForm(),
-                "sections": shown,
+                "sections": worklist.sections,
                 "section_limit": SECTION_LIMIT,
-                "filtered": any(self.request.GET.get(name) for name in FILTER_PARAMS),
+                "filtered": filters.asked,
             }
         )
         return context
@@ -142,7 +93,7 @@ def followup_page(request, followup: FollowUp, *, bound: dict | None = None, sta
         "refusals": refusals,
         "today": timezone.localdate(),
         "overdue_days": followup.days_overdue(),
-        "attempts": list(followup.attempts.select_related("by")),
+        "attempts": followup_attempts(followup=followup),
         "forms": forms,
         "can_see_history": request.user.has_perm("treatments.view_history"),
     }
@@ -151,17 +102,11 @@ def followup_page(request, followup: FollowUp, *, bound: dict | None = None, sta
     return render(request, "treatments/followup_detail.html", context, status=status)
 
 
-def followup_queryset():
-    return FollowUp.objects.select_related(
-        "patient", "step", "treatment__physician", "completed_by", "created_by", "voided_by"
-    )
-
-
 class FollowUpDetailView(RolePermissionMixin, DetailView):
     permission_required = "treatments.view_followup"
 
     def get_queryset(self):
-        return followup_queryset()
+        return FollowUp.objects.with_page_relations()
 
     def get(self, request, *args, **kwargs):
         return followup_page(request, self.get_object())
@@ -178,7 +123,7 @@ class FollowUpActionView(RolePermissionMixin, View):
     success_message = ""
 
     def post(self, request, pk):
-        followup = get_object_or_404(followup_queryset(), pk=pk)
+        followup = get_object_or_404(FollowUp.objects.with_page_relations(), pk=pk)
         form = ACTION_FORMS[self.action](request.POST, followup=followup)
         if form.is_valid():
             if apply_service(form, lambda: self.perform(followup, form)):

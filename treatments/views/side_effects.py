@@ -9,11 +9,14 @@ from django.views.generic import CreateView, FormView, ListView, TemplateView, U
 
 from clinic.form_parts import VoidForm
 from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
-from treatments.figures import default_period, side_effect_figures
+from treatments.filters.side_effects import SideEffectFilter
 from treatments.forms.lookup import RecordNumberForm
-from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectFilterForm, SideEffectReportForm
+from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectReportForm
 from treatments.models import Patient, SideEffectReport
 from treatments.selectors.history import record_history
+from treatments.selectors.lookup import patient_with_record_number
+from treatments.selectors.side_effect_figures import default_period, side_effect_figures
+from treatments.selectors.side_effects import side_effect_list, side_effect_review_queue
 from treatments.services.side_effects import (
     REVIEW_PERMISSION,
     side_effect_amend,
@@ -21,12 +24,6 @@ from treatments.services.side_effects import (
     side_effect_review,
     side_effect_void,
 )
-
-
-def report_queryset():
-    return SideEffectReport.objects.select_related(
-        "patient", "treatment", "reported_by", "reviewed_by", "voided_by"
-    )
 
 
 class SideEffectListView(RolePermissionMixin, ListView):
@@ -40,7 +37,7 @@ class SideEffectListView(RolePermissionMixin, ListView):
         form = RecordNumberForm(request.POST)
         if form.is_valid():
             mrn = form.cleaned_data["mrn"].strip()
-            patient = Patient.objects.active().filter(mrn__iexact=mrn).only("pk").first()
+            patient = patient_with_record_number(mrn=mrn)
             if patient is not None:
                 return redirect("sideeffect_create", patient_pk=patient.pk)
             messages.error(request, f"No active patient has the record number “{mrn}”.")
@@ -48,19 +45,8 @@ class SideEffectListView(RolePermissionMixin, ListView):
 
     def get_queryset(self):
         self.today = timezone.localdate()
-        self.filter_form = SideEffectFilterForm(self.request.GET or None)
-        reports = report_queryset().order_by("-onset", "-id")
-        data = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
-        reports = reports.voided() if data.get("voided") else reports.active()
-        if data.get("needs_review"):
-            reports = reports.needing_review(self.today)
-        if data.get("ongoing"):
-            reports = reports.filter(resolved_on__isnull=True)
-        if data.get("grade"):
-            reports = reports.filter(grade=data["grade"])
-        if data.get("term"):
-            reports = reports.filter(term=data["term"])
-        return reports
+        self.filters = SideEffectFilter(self.request.GET or None, today=self.today)
+        return side_effect_list(filters=self.filters)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -69,7 +55,7 @@ class SideEffectListView(RolePermissionMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
-            {"filter_form": self.filter_form, "record_form": RecordNumberForm(), "query": query.urlencode()}
+            {"filter_form": self.filters.form, "record_form": RecordNumberForm(), "query": query.urlencode()}
         )
         return context
 
@@ -120,7 +106,7 @@ class SideEffectUpdateView(RolePermissionMixin, ServiceFormMixin, UpdateView):
     success_message = "Report amended."
 
     def get_queryset(self):
-        return report_queryset().active()
+        return SideEffectReport.objects.with_page_relations().active()
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -137,7 +123,7 @@ class SideEffectUpdateView(RolePermissionMixin, ServiceFormMixin, UpdateView):
         # The form has set the new values on its instance already: the service gets the report as
         # stored, so it can tell what changed (a reviewed report's review reopens on a change).
         return side_effect_amend(
-            report=report_queryset().get(pk=self.object.pk),
+            report=SideEffectReport.objects.with_page_relations().get(pk=self.object.pk),
             user=self.request.user,
             data=form.service_data(),
             reason=form.cleaned_data["reason"],
@@ -170,7 +156,7 @@ class SideEffectDetailView(RolePermissionMixin, View):
     permission_required = "treatments.view_sideeffectreport"
 
     def get(self, request, pk):
-        return report_page(request, get_object_or_404(report_queryset(), pk=pk))
+        return report_page(request, get_object_or_404(SideEffectReport.objects.with_page_relations(), pk=pk))
 
 
 class SideEffectVoidView(RolePermissionMixin, FormView):
@@ -184,7 +170,9 @@ class SideEffectVoidView(RolePermissionMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not self.has_permission():  # before the lookup, as on the report form
             return self.handle_no_permission()
-        self.report = get_object_or_404(report_queryset().active(), pk=kwargs["pk"])
+        self.report = get_object_or_404(
+            SideEffectReport.objects.with_page_relations().active(), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -213,7 +201,7 @@ class ReviewQueueView(RolePermissionMixin, ListView):
 
     def get_queryset(self):
         self.today = timezone.localdate()
-        return report_queryset().needing_review(self.today).order_by("onset", "id")
+        return side_effect_review_queue(today=self.today)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -228,7 +216,7 @@ class SideEffectReviewView(RolePermissionMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        report = get_object_or_404(report_queryset(), pk=pk)
+        report = get_object_or_404(SideEffectReport.objects.with_page_relations(), pk=pk)
         form = ReviewForm(request.POST)
         if form.is_valid():
 
@@ -259,5 +247,5 @@ class SideEffectFiguresView(RolePermissionMixin, TemplateView):
         if form.is_bound and form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         context["form"] = form
-        context["figures"] = side_effect_figures(start, end)
+        context["figures"] = side_effect_figures(start=start, end=end)
         return context

@@ -1,5 +1,6 @@
-"""Side-effect figures over a period: one pure function per figure (querysets in, data out), with a
-shared "not enough data" state.
+"""Side-effect figures over a period, for the figures page and the dashboard.
+
+One function per figure (querysets in, data out), with a shared "not enough data" state.
 
 Definitions (the same on the dashboard and the figures page):
 
@@ -33,19 +34,19 @@ MIN_TREATED_PATIENTS = 5
 DEFAULT_PERIOD_DAYS = 365
 
 
-def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+def default_period(*, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The last 12 months up to today (inclusive)."""
     today = today or timezone.localdate()
     return today - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
 
 
-def treatments_in_period(start: dt.date, end: dt.date) -> QuerySet:
+def treatments_in_period(*, start: dt.date, end: dt.date) -> QuerySet:
     return Treatment.objects.signed().filter(
         performed_at__gte=local_midnight(start), performed_at__lt=local_midnight(end + dt.timedelta(days=1))
     )
 
 
-def reports_for(treatments: QuerySet) -> QuerySet:
+def reports_for(*, treatments: QuerySet) -> QuerySet:
     return SideEffectReport.objects.active().filter(treatment__in=treatments)
 
 
@@ -56,7 +57,7 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def patient_share(treatments: QuerySet, reports: QuerySet) -> dict:
+def patient_share(*, treatments: QuerySet, reports: QuerySet) -> dict:
     """Treated patients, those with any side effect, and the share next to the FAQ's (2 queries)."""
     treated = treatments.values("patient").distinct().count()
     affected = reports.values("patient").distinct().count()
@@ -73,48 +74,40 @@ def patient_share(treatments: QuerySet, reports: QuerySet) -> dict:
     }
 
 
-def by_term(reports: QuerySet) -> list[dict]:
-    """Reports and patients per term, every term listed (one query). "Other" keeps its texts."""
+def _per_choice(reports: QuerySet, field: str, choices) -> list[dict]:
+    """Reports and patients per value of ``field``, every choice listed, zeros included (one query)."""
     counts = {
-        row["term"]: row
-        for row in reports.values("term").annotate(
+        row[field]: row
+        for row in reports.values(field).annotate(
             reports=Count("id"), patients=Count("patient", distinct=True)
         )
     }
     return [
         {
-            "term": term.value,
-            "label": term.label,
-            "reports": counts.get(term.value, {}).get("reports", 0),
-            "patients": counts.get(term.value, {}).get("patients", 0),
+            field: choice.value,
+            "label": choice.label,
+            "reports": counts.get(choice.value, {}).get("reports", 0),
+            "patients": counts.get(choice.value, {}).get("patients", 0),
         }
-        for term in Term
+        for choice in choices
     ]
 
 
-def by_grade(reports: QuerySet) -> list[dict]:
-    """Reports and patients per CTCAE grade 1–5, zeros included (one query)."""
-    counts = {
-        row["grade"]: row
-        for row in reports.values("grade").annotate(
-            reports=Count("id"), patients=Count("patient", distinct=True)
-        )
-    }
-    return [
-        {
-            "grade": grade.value,
-            "label": grade.label,
-            "reports": counts.get(grade.value, {}).get("reports", 0),
-            "patients": counts.get(grade.value, {}).get("patients", 0),
-        }
-        for grade in Grade
-    ]
+def by_term(*, reports: QuerySet) -> list[dict]:
+    """Reports and patients per term (one query). "Other" keeps its texts."""
+    return _per_choice(reports, "term", Term)
 
 
-def _exposure_counts(treatments: QuerySet, group_by: list[str]) -> QuerySet:
-    """Per group of administrations: treatments, treatments with a report, and reports."""
+def by_grade(*, reports: QuerySet) -> list[dict]:
+    """Reports and patients per CTCAE grade 1–5 (one query)."""
+    return _per_choice(reports, "grade", Grade)
+
+
+def _exposure_rows(treatments: QuerySet, group_by: list[str], identify) -> list[dict]:
+    """Per group of administrations: treatments, treatments with a report, reports and the share
+    (one query); ``identify(row)`` gives the group's own keys (its id and label)."""
     reported = Q(treatment__side_effects__id__isnull=False, treatment__side_effects__voided_at__isnull=True)
-    return (
+    rows = (
         Administration.objects.active()
         .filter(treatment__in=treatments)
         .values(*group_by)
@@ -125,52 +118,53 @@ def _exposure_counts(treatments: QuerySet, group_by: list[str]) -> QuerySet:
         )
         .order_by(*group_by)
     )
-
-
-def by_route(treatments: QuerySet) -> list[dict]:
-    """Per route used in the period: treatments, those with a report, reports, share (one query)."""
-    labels = dict(Route.choices)
     return [
-        {
-            "route": row["route"],
-            "label": labels.get(row["route"], row["route"]),
+        identify(row)
+        | {
             "treatments": row["treatments"],
             "treatments_with_report": row["treatments_with_report"],
             "reports": row["reports"],
             "share_percent": percent(row["treatments_with_report"], row["treatments"]),
         }
-        for row in _exposure_counts(treatments, ["route"])
+        for row in rows
     ]
 
 
-def by_lot(treatments: QuerySet) -> list[dict]:
+def by_route(*, treatments: QuerySet) -> list[dict]:
+    """Per route used in the period (one query)."""
+    labels = dict(Route.choices)
+    return _exposure_rows(
+        treatments,
+        ["route"],
+        lambda row: {"route": row["route"], "label": labels.get(row["route"], row["route"])},
+    )
+
+
+def by_lot(*, treatments: QuerySet) -> list[dict]:
     """Per lot used in the period: the same counts as by route (one query)."""
-    return [
-        {
+    return _exposure_rows(
+        treatments,
+        ["lot_id", "lot__product__name", "lot__lot_number"],
+        lambda row: {
             "lot_id": row["lot_id"],
             "label": f"{row['lot__product__name']} lot {row['lot__lot_number']}",
-            "treatments": row["treatments"],
-            "treatments_with_report": row["treatments_with_report"],
-            "reports": row["reports"],
-            "share_percent": percent(row["treatments_with_report"], row["treatments"]),
-        }
-        for row in _exposure_counts(treatments, ["lot_id", "lot__product__name", "lot__lot_number"])
-    ]
+        },
+    )
 
 
-def side_effect_figures(start: dt.date, end: dt.date) -> dict:
+def side_effect_figures(*, start: dt.date, end: dt.date) -> dict:
     """All figures for a period (six queries)."""
-    treatments = treatments_in_period(start, end)
-    reports = reports_for(treatments)
-    share = patient_share(treatments, reports)
+    treatments = treatments_in_period(start=start, end=end)
+    reports = reports_for(treatments=treatments)
+    share = patient_share(treatments=treatments, reports=reports)
     return {
         "start": start,
         "end": end,
         "share": share,
         "enough_data": share["enough_data"],
         "report_count": reports.count(),
-        "by_term": by_term(reports),
-        "by_grade": by_grade(reports),
-        "by_route": by_route(treatments),
-        "by_lot": by_lot(treatments),
+        "by_term": by_term(reports=reports),
+        "by_grade": by_grade(reports=reports),
+        "by_route": by_route(treatments=treatments),
+        "by_lot": by_lot(treatments=treatments),
     }

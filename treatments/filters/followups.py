@@ -1,0 +1,70 @@
+"""The worklist's filters: physician, step and patient, each by id or code (never a name in a URL)."""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+
+from clinic.roles import PHYSICIAN
+from treatments.filters.base import ListFilterSet
+from treatments.models import FollowUp, Patient, StepKind
+
+SELECT = forms.Select(attrs={"class": "form-select"})
+
+
+# django-filter calls these with the request for each form, so the choices are read per page view.
+def physicians(request):
+    return get_user_model().objects.filter(groups__name=PHYSICIAN, is_active=True).order_by("last_name")
+
+
+def active_patients(request):
+    return Patient.objects.active()
+
+
+class PatientChoiceField(forms.ModelChoiceField):
+    """Django's own field, not django-filter's: the page sets its choices (see ``offer_patients``),
+    which django-filter's field would wrap again."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.family_name}, {obj.given_name} ({obj.mrn})"
+
+
+class PatientFilter(django_filters.ModelChoiceFilter):
+    field_class = PatientChoiceField
+
+
+class WorklistFilter(ListFilterSet):
+    """Any active patient may be asked for by id; the select offers only those on the worklist."""
+
+    physician = django_filters.ModelChoiceFilter(
+        label="Physician",
+        queryset=physicians,
+        empty_label="All physicians",
+        widget=SELECT,
+        method="filter_physician",
+    )
+    kind = django_filters.ChoiceFilter(
+        label="Step", choices=StepKind.choices, empty_label="All steps", widget=SELECT
+    )
+    patient = PatientFilter(
+        label="Patient", queryset=active_patients, empty_label="All patients", widget=SELECT
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = []
+
+    def filter_physician(self, queryset, name, physician):
+        return queryset.for_physician(physician)
+
+    def offer_patients(self, patients) -> None:
+        """Offer these patients and the one asked for, by name, in the patient select. It makes no
+        query of its own: a select of every patient of the clinic would be long and slow."""
+        offered = {patient.pk: patient for patient in patients}
+        if self.is_valid() and self.form.cleaned_data["patient"]:
+            chosen = self.form.cleaned_data["patient"]
+            offered[chosen.pk] = chosen
+        field = self.form.fields["patient"]
+        field.choices = [("", "All patients")] + [
+            (patient.pk, field.label_from_instance(patient))
+            for patient in sorted(offered.values(), key=lambda p: (p.family_name, p.given_name, p.pk))
+        ]
