@@ -149,13 +149,14 @@ def with_inline(data: dict, case: Case) -> dict:
 
 
 def last_history(record):
-    return record.history.order_by("-history_date", "-history_id").first()
+    # By id: seeded rows may carry a later date than the frozen clock of these tests.
+    return record.history.order_by("-history_id").first()
 
 
 def check_no_revert(model_admin, case, obj, user, snapshot):
     if not hasattr(model_admin, "history_form_view"):
         return  # not a history admin: no revert form
-    oldest = obj.history.order_by("history_date", "history_id").first()
+    oldest = obj.history.order_by("history_id").first()
     assert oldest is not None, f"{obj!r} has no history to revert to"
     data = posted(model_admin.get_form(admin_request(user), oldest.instance)(instance=oldest.instance))
     before = snapshot()
@@ -188,7 +189,7 @@ def check_add_through_service(model_admin, case, obj, user):
     )
     assert status == 302, response.context_data["adminform"].form.errors if response else status
     [added] = model._base_manager.exclude(pk__in=existing)
-    first = added.history.order_by("history_date", "history_id").first()
+    first = added.history.order_by("history_id").first()
     assert first.history_change_reason, f"{model.__name__} added in the admin without a history reason"
     assert (added.created_by, first.history_user) == (user, user)
 
@@ -200,7 +201,7 @@ def check_stale_form_refused(model_admin, case, obj, user, snapshot):
     before = snapshot()
     status, response = post(model_admin.change_view, user, data, str(obj.pk))
     assert status == 200, f"{model.__name__}: a stale admin form was saved"
-    assert "changed by someone else" in str(response.context_data["adminform"].form.non_field_errors())
+    assert "changed by someone else" in str(response.context_data["adminform"].form.errors)
     assert snapshot() == before
 
 

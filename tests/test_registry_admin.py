@@ -22,8 +22,8 @@ pytestmark = [
 
 
 def newest(record):
-    # The clock is frozen: every row has the same date, so the id breaks the tie.
-    return record.history.order_by("-history_date", "-history_id").first()
+    # By id: the clock is frozen (rows share a date) and seeded rows may carry a later one.
+    return record.history.order_by("-history_id").first()
 
 
 def patient_form(patient, **overrides):
@@ -82,17 +82,40 @@ def test_the_history_is_read_in_the_admin_never_reverted(superuser_client, patie
     assert (patient.family_name, patient.version) == ("Lovelace", 1)
 
 
-def test_a_service_refusal_under_lock_comes_back_as_a_message(superuser_client, product):
+@pytest.mark.parametrize(
+    ("refusal", "message"),
+    [
+        (lambda product: StaleRecord(product), "This product was changed by someone else while you were"),
+        (
+            lambda product: ValidationError("Name taken meanwhile."),
+            "Nothing was saved: Name taken meanwhile.",
+        ),
+    ],
+)
+def test_a_service_refusal_under_lock_comes_back_as_a_message(superuser_client, product, refusal, message):
     url = reverse("admin:treatments_product_change", args=[product.pk])
     data = {"name": product.name, "manufacturer": "Other lab", "source": "placental_msc", "kind": "standard"}
     data |= {"storage_requirement": "frozen", "version": product.version}
     # Someone saved between the form's own check and the service's lock.
-    with mock.patch("treatments.admin.records.product_save", side_effect=StaleRecord(product)):
+    with mock.patch("treatments.admin.records.product_save", side_effect=refusal(product)):
         response = superuser_client.post(url, data, follow=True)
     assert response.redirect_chain[0] == (url, 302)
-    assert "Nothing was saved. This product was changed by someone else" in response.content.decode()
+    assert message in response.content.decode()
     product.refresh_from_db()
     assert (product.manufacturer, product.version) == ("Kimera Laboratories", 1)
+
+
+def test_a_stale_product_page_comes_back_with_what_was_typed(superuser_client, product):
+    url = reverse("admin:treatments_product_change", args=[product.pk])
+    data = {"name": product.name, "manufacturer": "Typed lab", "source": "placental_msc", "kind": "standard"}
+    data |= {"storage_requirement": "frozen", "version": product.version}
+    product_save(product=Product.objects.get(pk=product.pk), user=None, expected_version=1, reason="Theirs")
+    response = superuser_client.post(url, data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This product was changed by someone else while you were editing" in body
+    assert 'value="Typed lab"' in body
+    assert Product.objects.get(pk=product.pk).manufacturer == "Kimera Laboratories"
 
 
 # Protocol versions and their steps ----------------------------------------------------------------

@@ -5,6 +5,8 @@ form saves an old version with ``save()``, around the service and its rules, and
 from anyone who may view the record.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,6 @@ from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin import NoDeleteAdminMixin
-from clinic.form_parts import VersionedFormMixin
 from clinic.models import StaleRecord
 
 ATTRIBUTION_FIELDS = [
@@ -55,43 +56,40 @@ class ReadOnlyClinicalAdmin(ClinicalAdmin):
         return super().changelist_view(request, extra_context)
 
 
-class VersionedAdminForm(VersionedFormMixin, forms.ModelForm):
-    """Carries the record's version and refuses a stale one as a form error.
-
-    The admin cannot turn a service's StaleRecord into a form error, so the form checks first; the
-    service checks again under lock.
-    """
-
-    # Declared on the class so that the admin lists it among the form's fields and renders it.
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_version_field()
-
-    def clean(self):
-        cleaned = super().clean()
-        version = cleaned.get("version")
-        if self.instance.pk and version is not None:
-            rows = type(self.instance)._base_manager.filter(pk=self.instance.pk)
-            if rows.values_list("version", flat=True).first() != version:
-                raise forms.ValidationError(str(StaleRecord(self.instance)))
-        return cleaned
-
-
 class ServiceAdmin(ClinicalAdmin):
     """Every save is one call to the record's service, as on the clinical pages, with a reason.
 
     Subclasses implement ``save_through_service(request, form, formsets, change)``. The form shows
-    the rules it can check as field errors (model validation, the stale version); a refusal that
-    only the service sees under lock (someone saved in between) rolls everything back and comes
-    back as a message.
+    the model's rules as field errors, and the page comes back with a message when it was loaded
+    before someone else's save. A refusal that only the service sees under lock (someone saved in
+    between) rolls everything back and comes back as a message too.
     """
 
-    form = VersionedAdminForm
-    exclude = ["version"]  # not from the model (it is not editable): the form declares its own
+    exclude = ["version"]  # not from the model (it is not editable): get_form adds its own
     # The version travels in the form (hidden) for the stale-form check, so it is not read-only here.
     readonly_fields = [name for name in ATTRIBUTION_FIELDS if name != "version"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The admin makes a new form class on each call, so the field can carry this record's version.
+        stale_check = [partial(self.refuse_stale, request, obj)] if obj is not None else []
+        form.base_fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput,
+            required=False,
+            initial=obj.version if obj is not None else None,
+            validators=stale_check,
+        )
+        return form
+
+    def refuse_stale(self, request, obj, version: int) -> None:
+        """Refuse a page loaded before someone else's save (the service checks again under lock).
+
+        A hidden field cannot show its error, so the message says why the page came back.
+        """
+        if type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True).first() != version:
+            conflict = str(StaleRecord(obj))
+            self.message_user(request, conflict, messages.ERROR)
+            raise ValidationError(conflict)
 
     def save_through_service(self, request, form, formsets, change):
         raise NotImplementedError
@@ -115,7 +113,9 @@ class ServiceAdmin(ClinicalAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (StaleRecord, ValidationError) as refusal:
-            text = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
-            self.message_user(request, f"Nothing was saved. {text}", messages.ERROR)
+        except StaleRecord as conflict:
+            self.message_user(request, str(conflict), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        except ValidationError as refusal:
+            self.message_user(request, f"Nothing was saved: {' '.join(refusal.messages)}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())

@@ -1,9 +1,12 @@
 """Django admin for the registry records: patients, products and lots, saved through their services,
 and treatments, read-only."""
 
+from django import forms
 from django.contrib import admin
 
-from treatments.admin.base import ReadOnlyClinicalAdmin, ServiceAdmin, VersionedAdminForm
+from clinic.form_parts import VersionedFormMixin
+from clinic.models import StaleRecord
+from treatments.admin.base import ReadOnlyClinicalAdmin, ServiceAdmin
 from treatments.dosing import format_amount
 from treatments.forms.lots import LOT_FIELDS, LotRulesFormMixin
 from treatments.models import Administration, Indication, Lot, Patient, Product, Treatment
@@ -62,11 +65,29 @@ def _after(fields: list[str], anchor: str, name: str) -> list[str]:
     return [*fields[:at], name, *fields[at:]]
 
 
-class LotAdminForm(LotRulesFormMixin, VersionedAdminForm):
+class LotAdminForm(LotRulesFormMixin, VersionedFormMixin, forms.ModelForm):
+    # Declared on the class so that the admin lists it among the form's fields and renders it.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Lot
         # The lot pages' fields; here the status may also be set to recalled, with its reason.
         fields = _after(LOT_FIELDS, "status", "recall_reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_field()
+
+    def clean(self):
+        # A stale form as a form error above the form, with what was typed kept (lot_save checks
+        # again under lock).
+        cleaned = super().clean()
+        version = cleaned.get("version")
+        if self.instance.pk and version is not None:
+            stored = Lot._base_manager.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if stored != version:
+                raise forms.ValidationError(str(StaleRecord(self.instance)))
+        return cleaned
 
 
 @admin.register(Lot)
