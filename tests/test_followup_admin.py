@@ -1,4 +1,5 @@
-"""The Django admin for follow-ups, side-effect reports and calendar feeds keeps the rules."""
+"""The Django admin for follow-ups, side-effect reports and calendar feeds: for finding and auditing;
+they are written on the clinical pages, through their services."""
 
 import datetime as dt
 
@@ -7,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import login_verified
-from treatments.models import CalendarFeed, FollowUp, SideEffectReport
+from treatments.models import CalendarFeed, FollowUp
 from treatments.services.calendar import calendar_feed_create
 from treatments.services.followup_actions import followup_record_attempt
+from treatments.services.side_effects import side_effect_review
 
 pytestmark = [
     pytest.mark.django_db,
@@ -62,30 +64,56 @@ def test_followups_are_searchable_by_record_number_with_attempts_read_only(root,
     assert root.get(reverse("admin:treatments_followup_delete", args=[call.pk])).status_code == 403
 
 
-def test_an_admin_report_gets_its_expected_resolution_date_and_history(root, treatment, superuser):
-    response = root.post(reverse("admin:treatments_sideeffectreport_add"), report_form(treatment, superuser))
-    assert response.status_code == 302, response.content.decode()[:2000]
-    report = SideEffectReport.objects.get()
-    assert report.expected_resolution_by == dt.date(2026, 3, 7)
-    assert report.created_by == superuser
-    assert report.history.get().history_change_reason == "Edited in the admin"
-    # Moving the onset in the admin moves the expected resolution date with it.
-    root.post(
+def test_side_effect_reports_are_read_only_in_the_admin(root, treatment, superuser, make_report, db_snapshot):
+    # Changed from "an admin report gets its expected resolution date and history": the admin used
+    # to add and edit reports with its own copy of the rules and no reason. Reports are now written
+    # on the clinical pages only (side_effect_report / side_effect_amend).
+    report = make_report(treatment, onset=dt.date(2026, 3, 5))
+    before = db_snapshot()
+    added = root.post(reverse("admin:treatments_sideeffectreport_add"), report_form(treatment, superuser))
+    assert added.status_code == 403
+    changed = root.post(
         reverse("admin:treatments_sideeffectreport_change", args=[report.pk]),
-        report_form(treatment, superuser, onset="2026-03-08"),
+        report_form(treatment, superuser, onset="2026-03-08", grade="3"),
     )
+    assert changed.status_code == 403
+    assert db_snapshot() == before
+    page = root.get(reverse("admin:treatments_sideeffectreport_change", args=[report.pk])).content.decode()
+    assert "2026-03-07" in page or "March 7, 2026" in page  # the expected resolution date, shown
+    changelist = root.get(reverse("admin:treatments_sideeffectreport_changelist")).content.decode()
+    assert "Read-only: side-effect reports are reported, amended (with a reason)" in changelist
+
+
+def test_a_reviewed_report_keeps_its_review_in_the_admin(root, treatment, superuser, physician, make_report):
+    # Changed from "the admin refuses what the rules refuse": the admin no longer writes reports, so
+    # neither a regrade without a reason nor a revert to the version before the review gets through.
+    report = make_report(treatment, grade=3)
+    unreviewed = report.history.get()
+    side_effect_review(report=report, user=physician, assessment="Expected reaction", action="")
+    regrade = root.post(
+        reverse("admin:treatments_sideeffectreport_change", args=[report.pk]),
+        report_form(treatment, superuser, grade="1"),
+    )
+    revert = root.post(
+        reverse("admin:treatments_sideeffectreport_simple_history", args=[report.pk, unreviewed.history_id]),
+        report_form(treatment, superuser, grade="1"),
+    )
+    assert (regrade.status_code, revert.status_code) == (403, 403)
     report.refresh_from_db()
-    assert report.expected_resolution_by == dt.date(2026, 3, 10)
+    assert (report.grade, report.reviewed_by, report.version) == (3, physician, 2)
 
 
-def test_the_admin_refuses_what_the_rules_refuse(root, treatment, superuser):
-    page = root.post(
-        reverse("admin:treatments_sideeffectreport_add"),
-        report_form(treatment, superuser, grade="5", outcome="recovering", onset="2026-02-27"),
-    ).content.decode()
-    assert "Grade 5 means death" in page
-    assert "The onset must be on or after the treatment date (2026-03-01)." in page
-    assert not SideEffectReport.objects.exists()
+def test_follow_ups_are_read_only_in_the_admin(root, treatment, db_snapshot):
+    call = treatment.followups.get(kind="check_in")
+    before = db_snapshot()
+    response = root.post(
+        reverse("admin:treatments_followup_change", args=[call.pk]), {"status": "cancelled", "notes": "x"}
+    )
+    assert response.status_code == 403
+    assert root.get(reverse("admin:treatments_followup_add")).status_code == 403
+    assert db_snapshot() == before
+    changelist = root.get(reverse("admin:treatments_followup_changelist")).content.decode()
+    assert "Read-only: follow-ups are scheduled when a treatment is signed" in changelist
 
 
 def test_calendar_feeds_are_listed_but_not_made_or_changed_in_the_admin(root, staff):

@@ -1,3 +1,3 @@
 """Django admin for clinical records: for finding and auditing; writes go through the services."""
 
-from treatments.admin import followups, records  # noqa: F401  (each module registers its admins)
+from treatments.admin import followups, protocol, records  # noqa: F401  (each module registers its admins)

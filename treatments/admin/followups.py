@@ -1,23 +1,12 @@
 """Django admin for follow-ups, side-effect reports and calendar feeds: searchable by record number,
-with history, never a delete. Writes keep the rules: ModelAdmin validates through the form
-(full_clean), and a report's expected resolution date is recomputed on every save."""
+with history, never a delete, and read-only. Follow-ups and reports are written on the clinical
+pages, through services whose rules (reasons, reopening a review, the expected resolution date)
+the admin's plain form would skip."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.admin import NoDeleteAdminMixin
-from clinic.audit import attribute
+from treatments.admin.base import ATTRIBUTION_FIELDS, ReadOnlyClinicalAdmin
 from treatments.models import CalendarFeed, FollowUp, FollowUpAttempt, SideEffectReport
-
-ATTRIBUTION_FIELDS = [
-    "created_at",
-    "created_by",
-    "updated_at",
-    "version",
-    "voided_at",
-    "voided_by",
-    "void_reason",
-]
 
 
 class FollowUpAttemptInline(admin.TabularInline):
@@ -35,7 +24,11 @@ class FollowUpAttemptInline(admin.TabularInline):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+class FollowUpAdmin(ReadOnlyClinicalAdmin):
+    pages_note = (
+        "Read-only: follow-ups are scheduled when a treatment is signed, and recorded, rescheduled "
+        "or cancelled on the follow-up pages, where every rule is checked."
+    )
     list_display = ["step_name", "patient", "due_on", "window_start", "window_end", "status", "completed_at"]
     list_filter = ["status", "kind", "is_assessment", "decision", ("voided_at", admin.EmptyFieldListFilter)]
     search_fields = ["patient__mrn"]
@@ -49,15 +42,13 @@ class FollowUpAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     def attempt_count(self, obj):
         return obj.attempts.count() if obj.pk else 0
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        attribute(obj, user=request.user, reason="Edited in the admin")
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(SideEffectReport)
-class SideEffectReportAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+class SideEffectReportAdmin(ReadOnlyClinicalAdmin):
+    pages_note = (
+        "Read-only: side-effect reports are reported, amended (with a reason), voided and reviewed "
+        "on the clinical pages, where every rule is checked."
+    )
     list_display = ["term", "patient", "onset", "resolved_on", "grade", "outcome", "reviewed_at", "voided_at"]
     list_filter = [
         "grade",
@@ -79,14 +70,6 @@ class SideEffectReportAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         "review_assessment",
         "review_action",
     ]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        # Onset or treatment may have changed: the expected resolution date follows them.
-        obj.expected_resolution_by = obj.compute_expected_resolution_by()
-        attribute(obj, user=request.user, reason="Edited in the admin")
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(CalendarFeed)

@@ -16,23 +16,27 @@ class LotRulesFormMixin:
             self.add_error(field if field in self.fields else None, message)
 
 
+# A lot's own fields, as the lot pages edit them (the Django admin's form adds the recall reason).
+LOT_FIELDS = [
+    "product",
+    "lot_number",
+    "manufacturer",
+    "received_on",
+    "expires_on",
+    "concentration",
+    "quantity_received_ml",
+    "storage_location",
+    "storage_temperature_c",
+    "status",
+    "certificate_of_analysis",
+    "notes",
+]
+
+
 class LotForm(LotRulesFormMixin, VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Lot
-        fields = [
-            "product",
-            "lot_number",
-            "manufacturer",
-            "received_on",
-            "expires_on",
-            "concentration",
-            "quantity_received_ml",
-            "storage_location",
-            "storage_temperature_c",
-            "status",
-            "certificate_of_analysis",
-            "notes",
-        ]
+        fields = LOT_FIELDS
         widgets = {
             "received_on": DateInput(),
             "expires_on": DateInput(),

@@ -177,12 +177,16 @@ class SideEffectReport(ClinicalRecord):
         ]
 
     def compute_expected_resolution_by(self) -> dt.date:
-        """Onset + the expected duration - 1, by the protocol in force on the treatment date."""
+        """Onset + the expected duration - 1, by the protocol in force on the treatment date.
+
+        The one place this date is worked out: the service fixes it on every report and amendment,
+        and ``save`` fills it in for a record made without the service.
+        """
         protocol = Protocol.objects.in_force_on(self.treatment.treatment_date)
         return self.onset + dt.timedelta(days=protocol.expected_side_effect_days - 1)
 
     def save(self, *args, **kwargs):
-        # The service sets it on every save; this covers other paths (admin, shell, demo data).
+        # Records made without the service (demo data, test fixtures, the shell) still get the date.
         if self.expected_resolution_by is None and self.onset and self.treatment_id:
             self.expected_resolution_by = self.compute_expected_resolution_by()
         super().save(*args, **kwargs)

@@ -4,21 +4,17 @@ from django.db import transaction
 
 from clinic.audit import attribute
 from treatments.models import Patient
+from treatments.services.records import save_attributed
 
 
 @transaction.atomic
 def patient_save(
     *, patient: Patient, user, indications=None, expected_version=None, reason: str = ""
 ) -> Patient:
-    """Create or update a patient (already validated by its form) with attribution."""
-    creating = patient._state.adding
-    if creating:
-        patient.created_by = user
-    else:
-        patient.check_version(expected_version)
-    patient.full_clean()
-    attribute(patient, user=user, reason=reason or ("Registered" if creating else "Edited"))
-    patient.save()
+    """Create or update a patient (already validated by its form) with attribution; the registry
+    pages and the Django admin both save here."""
+    default = "Registered" if patient._state.adding else "Edited"
+    save_attributed(patient, user=user, expected_version=expected_version, reason=reason or default)
     if indications is not None:
         patient.indications.set(indications)
     return patient

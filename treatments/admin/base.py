@@ -1,0 +1,121 @@
+"""The two kinds of admin a clinical record may have: read-only, or saving through its service.
+
+Either way the admin offers no delete and no revert from the history: simple-history's revert
+form saves an old version with ``save()``, around the service and its rules, and it accepts a POST
+from anyone who may view the record.
+"""
+
+from functools import partial
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from simple_history.admin import SimpleHistoryAdmin
+
+from clinic.admin import NoDeleteAdminMixin
+from clinic.models import StaleRecord
+
+ATTRIBUTION_FIELDS = [
+    "created_at",
+    "created_by",
+    "updated_at",
+    "version",
+    "voided_at",
+    "voided_by",
+    "void_reason",
+]
+
+
+class ClinicalAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    """Searchable, with its history to read; never deleted, never reverted."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("An old version is read here, not restored: edit the record instead.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyClinicalAdmin(ClinicalAdmin):
+    """For finding and auditing (list, search, detail, history): the record is written on the
+    clinical pages only. ``pages_note`` says where; the list shows it as its subtitle."""
+
+    pages_note = ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"subtitle": self.pages_note, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+
+class ServiceAdmin(ClinicalAdmin):
+    """Every save is one call to the record's service, as on the clinical pages, with a reason.
+
+    Subclasses implement ``save_through_service(request, form, formsets, change)``. The form shows
+    the model's rules as field errors, and the page comes back with a message when it was loaded
+    before someone else's save. A refusal that only the service sees under lock (someone saved in
+    between) rolls everything back and comes back as a message too.
+    """
+
+    exclude = ["version"]  # not from the model (it is not editable): get_form adds its own
+    # The version travels in the form (hidden) for the stale-form check, so it is not read-only here.
+    readonly_fields = [name for name in ATTRIBUTION_FIELDS if name != "version"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The admin makes a new form class on each call, so the field can carry this record's version.
+        stale_check = [partial(self.refuse_stale, request, obj)] if obj is not None else []
+        form.base_fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput,
+            required=False,
+            initial=obj.version if obj is not None else None,
+            validators=stale_check,
+        )
+        return form
+
+    def refuse_stale(self, request, obj, version: int) -> None:
+        """Refuse a page loaded before someone else's save (the service checks again under lock).
+
+        A hidden field cannot show its error, so the message says why the page came back.
+        """
+        if type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True).first() != version:
+            conflict = str(StaleRecord(obj))
+            self.message_user(request, conflict, messages.ERROR)
+            raise ValidationError(conflict)
+
+    def save_through_service(self, request, form, formsets, change):
+        raise NotImplementedError
+
+    @staticmethod
+    def reason(change: bool) -> str:
+        return "Edited in the admin" if change else "Added in the admin"
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: ``save_related`` saves the record with its inlines in one service call."""
+
+    def save_related(self, request, form, formsets, change):
+        self.save_through_service(request, form, formsets, change)
+
+    def has_change_permission(self, request, obj=None):
+        # A voided record is kept as it was voided (its service refuses an edit too).
+        if obj is not None and obj.is_voided:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleRecord as conflict:
+            self.message_user(request, str(conflict), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        except ValidationError as refusal:
+            self.message_user(request, f"Nothing was saved: {' '.join(refusal.messages)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
