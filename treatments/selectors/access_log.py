@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from treatments.exports import csv_lines
+from clinic.writers import csv_lines
 from treatments.filters.access_log import AccessLogFilter
 from treatments.models import AccessEvent
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from clinic.writers import csv_lines
 from treatments.dosing import format_amount
-from treatments.exports import csv_lines
 from treatments.filters.lots import LotFilter
 from treatments.models import Administration, Lot
 

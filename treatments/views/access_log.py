@@ -5,11 +5,11 @@
 
 import logging
 
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views.generic import ListView, View
 
 from clinic.mixins import RolePermissionMixin
+from clinic.writers import csv_response
 from treatments.filters.access_log import AccessLogFilter
 from treatments.selectors.access_log import access_log_csv, access_log_events
 
@@ -41,7 +41,4 @@ class AccessLogExportView(RolePermissionMixin, View):
         lines = access_log_csv(filters=AccessLogFilter(request.GET or None))
         # Who exported is worth a log line; what was in the export is not (no filter values).
         log.info("Access log exported by user id %s.", request.user.pk)
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="access-log-{stamp}.csv"'
-        return response
+        return csv_response(lines, filename=f"access-log-{timezone.localdate().isoformat()}.csv")

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -11,6 +10,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
+from clinic.writers import csv_response
 from treatments.filters.lots import LotFilter
 from treatments.forms.lots import LotForm
 from treatments.forms.treatments import ReasonForm
@@ -165,8 +165,6 @@ class LotRecallCsvView(RolePermissionMixin, View):
                 for patient_id in lot_recall_patient_ids(lot=lot)
             ]
         )
-        response = StreamingHttpResponse(
-            lot_recall_csv(lot=lot, with_names=with_names), content_type="text/csv; charset=utf-8"
+        return csv_response(
+            lot_recall_csv(lot=lot, with_names=with_names), filename=lot_recall_csv_filename(lot=lot)
         )
-        response["Content-Disposition"] = f'attachment; filename="{lot_recall_csv_filename(lot=lot)}"'
-        return response
