@@ -3,29 +3,19 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.roles import CLINIC_ADMIN, PHYSICIAN, STAFF
-from clinic.second_factor import needs_second_factor
 from tests.figures import (  # noqa: F401 (pytest hooks and the figures fixture)
     pytest_runtest_logreport,
     pytest_sessionfinish,
     pytest_testnodedown,
     security_figures,
 )
+from tests.helpers.auth import PASSWORD, client_for, make_user
+from tests.helpers.db import db_state
 from treatments.models import Indication, Patient
-
-PASSWORD = "correct horse battery staple"
-
-
-def make_user(username: str, role: str | None = None, **extra) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, **extra)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture
@@ -53,64 +43,45 @@ def superuser(db):
     return User.objects.create_superuser("root", "root@clinic.example", PASSWORD)
 
 
-def login_verified(client: Client, user) -> Client:
-    """Log the client in as a user who has passed the second factor where their role needs one:
-    the session holds a confirmed TOTP device, as after a real verification. Production behaviour
-    (the second factor required) stays on in tests; use this instead of ``client.force_login``."""
-    client.force_login(user)
-    if needs_second_factor(user):
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, name="test phone", defaults={"confirmed": True}
-        )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
-
-
-def _client_for(user, **client_options) -> Client:
-    return login_verified(Client(**client_options), user)
-
-
 @pytest.fixture
 def physician_client(physician):
-    return _client_for(physician)
+    return client_for(physician)
 
 
 @pytest.fixture
 def staff_client(staff):
-    return _client_for(staff)
+    return client_for(staff)
 
 
 @pytest.fixture
 def admin_client_role(clinic_admin):
-    return _client_for(clinic_admin)
+    return client_for(clinic_admin)
 
 
 @pytest.fixture
 def no_role_client(no_role):
-    return _client_for(no_role)
+    return client_for(no_role)
 
 
 @pytest.fixture
 def superuser_client(superuser):
-    return _client_for(superuser)
+    return client_for(superuser)
 
 
 @pytest.fixture
 def admin_client(admin_user):
     """pytest-django's admin client, past the second factor that superusers need."""
-    return _client_for(admin_user)
+    return client_for(admin_user)
 
 
 @pytest.fixture
 def role_clients(physician, staff, clinic_admin, no_role):
     """Logged-in clients keyed by role name, plus an anonymous one."""
     return {
-        "physician": _client_for(physician),
-        "staff": _client_for(staff),
-        "clinic_admin": _client_for(clinic_admin),
-        "no_role": _client_for(no_role),
+        "physician": client_for(physician),
+        "staff": client_for(staff),
+        "clinic_admin": client_for(clinic_admin),
+        "no_role": client_for(no_role),
         "anonymous": Client(),
     }
 
@@ -145,28 +116,10 @@ def patient(make_patient):
     return make_patient(given_name="Ada", family_name="Lovelace", mrn="MRN-ADA")
 
 
-def _db_state() -> dict[str, tuple]:
-    """Row count of every table (and the sum of record versions) except sessions and the access
-    log, which opening a page is allowed to write."""
-    from django.apps import apps
-    from django.db.models import Sum
-
-    skipped = {"sessions.session", "clinic.accessevent", "axes.accesslog"}
-    state = {}
-    for model in apps.get_models(include_auto_created=True):
-        label = model._meta.label_lower
-        if label in skipped:
-            continue
-        rows = model._base_manager.all()
-        versions = rows.aggregate(total=Sum("version"))["total"] if hasattr(model, "version") else None
-        state[label] = (rows.count(), versions)
-    return state
-
-
 @pytest.fixture
 def db_snapshot(db):
     """Call it before and after an action: equal results mean the action changed no record."""
-    return _db_state
+    return db_state
 
 
 @pytest.fixture(scope="session")

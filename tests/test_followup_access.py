@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 from treatments.services.calendar import calendar_feed_create
 
 pytestmark = [

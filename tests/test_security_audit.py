@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from clinic.audit import historical_models
 from clinic.models import BulkWriteForbidden, ClinicalRecord
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 from treatments.models import (
     Administration,
     FollowUp,

@@ -29,7 +29,7 @@ from clinic.forms import EnrolForm, PasswordConfirmForm, SecondFactorForm
 from clinic.models import StaleRecord
 from faq.admin import EntryAdminForm
 from faq.models import Category
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
 from treatments.admin.records import LotAdminForm
 from treatments.figures import side_effect_figures
 from treatments.forms.access_log import AccessLogFilterForm
@@ -821,7 +821,7 @@ def test_form_survives_fuzzing(case, physician, patient, rf, records, security_f
 
 
 def test_a_treatment_dated_before_the_first_protocol_is_a_field_error(physician_client, patient, lot):
-    from tests.test_treatment_form import form_data as treatment_data
+    from tests.helpers.forms import treatment_form_data as treatment_data
 
     url = reverse("treatment_create", args=[patient.pk])
     response = physician_client.post(url, treatment_data(lot, performed_at="1999-06-01T10:00"))
