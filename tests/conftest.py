@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from clinic.roles import CLINIC_ADMIN, PHYSICIAN, STAFF
 from tests.figures import (  # noqa: F401 (pytest hooks and the figures fixture)
@@ -15,6 +16,7 @@ from tests.figures import (  # noqa: F401 (pytest hooks and the figures fixture)
 )
 from tests.helpers.auth import PASSWORD, client_for, make_user
 from tests.helpers.db import db_state
+from tests.helpers.records import administration, clinic_time, draft_treatment, sign_treatment
 from treatments.models import Indication, Patient
 
 
@@ -99,7 +101,9 @@ def make_patient(db, physician):
             "family_name": f"Lovelace{counter['n']}",
             "date_of_birth": dt.date(1970, 5, 17),
             "sex": "female",
-            "consent_on_file": dt.date(2026, 1, 10),
+            # Before every treatment date the tests use: a treatment is signed only with consent on file
+            # on or before its date.
+            "consent_on_file": dt.date(2025, 1, 1),
             "created_by": physician,
         }
         values.update(fields)
@@ -174,8 +178,6 @@ def make_lot(db, product, clinic_admin):
         }
         values.update(fields)
         if values["status"] == "recalled":
-            from django.utils import timezone
-
             values.setdefault("recall_reason", "Sterility test failed")
             values.setdefault("recalled_at", timezone.now())
         return Lot.objects.create(**values)
@@ -190,36 +192,19 @@ def lot(make_lot):
 
 @pytest.fixture
 def make_treatment(db, physician, lot):
-    """A treatment drafted (and, with ``sign=True``, signed) through the services."""
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from treatments.models import Administration, Indication, Treatment
-    from treatments.services.signing import treatment_sign_reauthenticated
-    from treatments.services.treatments import treatment_save
+    """A treatment drafted (and, with ``sign=True``, signed) through the services, ``when`` (default:
+    an hour ago), with one IV drip per dose from ``lot``."""
 
     def factory(patient, *, doses=("5",), sign=False, when=None, user=None, lot=lot, **fields):
-        values = {
-            "patient": patient,
-            "physician": physician,
-            "performed_at": when or timezone.now() - dt.timedelta(hours=1),
-            "indication": Indication.objects.first(),
-            "consent_confirmed": True,
-            "anti_inflammatories_paused": True,
-            "product_thawed_inspected": True,
-        }
-        values.update(fields)
-        treatment = Treatment(**values)
-        administrations = [
-            Administration(route="iv_drip", lot=lot, dose_billion=Decimal(dose)) for dose in doses
-        ]
-        treatment = treatment_save(
-            treatment=treatment, user=user or physician, administrations=administrations
+        fields.setdefault("physician", physician)
+        treatment = draft_treatment(
+            patient,
+            performed_at=when or timezone.now() - dt.timedelta(hours=1),
+            administrations=[administration(lot, dose=dose) for dose in doses],
+            user=user,
+            **fields,
         )
-        if sign:
-            treatment = treatment_sign_reauthenticated(treatment=treatment, user=physician)
-        return treatment
+        return sign_treatment(treatment) if sign else treatment
 
     return factory
 
@@ -228,31 +213,28 @@ def make_treatment(db, physician, lot):
 
 
 @pytest.fixture
-def make_signed_treatment(db, physician):
-    """A signed treatment created directly (the signing flow is tested elsewhere), with its
-    follow-ups scheduled from the protocol unless ``schedule=False``."""
-    from django.utils import timezone
+def make_draft_treatment(db, physician, request):
+    """A draft treatment at ``at`` on ``day`` by ``by`` (default: the physician), saved through
+    ``treatment_save``. ``administrations`` (see tests.helpers.records.administration) default to
+    one 1 billion IV drip from the ``lot`` fixture; a draft may have none (``administrations=[]``)."""
 
-    from treatments.models import Treatment, TreatmentStatus
-    from treatments.services.followups import followups_schedule
+    def factory(patient, day: dt.date, *, by=None, at=dt.time(10, 0), administrations=None, **fields):
+        if administrations is None:
+            administrations = [administration(request.getfixturevalue("lot"))]
+        fields.setdefault("performed_at", clinic_time(day, at))
+        return draft_treatment(patient, physician=by or physician, administrations=administrations, **fields)
 
-    def factory(patient, day: dt.date, *, by=None, schedule: bool = True, at=dt.time(10, 0), **extra):
-        doctor = by or physician
-        values = {
-            "patient": patient,
-            "physician": doctor,
-            "performed_at": timezone.make_aware(dt.datetime.combine(day, at)),
-            "indication": Indication.objects.order_by("order").first(),
-            "status": TreatmentStatus.SIGNED,
-            "signed_at": timezone.now(),
-            "signed_by": doctor,
-            "created_by": doctor,
-        }
-        values.update(extra)
-        treatment = Treatment.objects.create(**values)
-        if schedule:
-            followups_schedule(treatment=treatment, user=doctor)
-        return treatment
+    return factory
+
+
+@pytest.fixture
+def make_signed_treatment(make_draft_treatment):
+    """A treatment drafted as by ``make_draft_treatment`` (same arguments; at least one
+    administration), then signed by its physician with their password through ``treatment_sign``,
+    which schedules its follow-ups from the protocol. To void it, call ``treatment_void``."""
+
+    def factory(patient, day: dt.date, **options):
+        return sign_treatment(make_draft_treatment(patient, day, **options))
 
     return factory
 
@@ -264,29 +246,21 @@ def other_physician(db):
 
 @pytest.fixture
 def make_administration(db):
-    from decimal import Decimal
+    """Add an administration to a DRAFT through ``treatment_save`` (its other administrations kept).
+    A signed treatment is read-only: give its administrations to ``make_signed_treatment``."""
+    from treatments.services.treatments import treatment_save
 
-    from treatments.models import Administration
-
-    def factory(treatment, lot, route: str = "iv_drip", dose: str = "5", **extra) -> Administration:
-        site = extra.pop("site", "left knee" if route in ("local_injection", "intradiscal") else "")
-        # The treatment may already be signed (read-only to save()): put the administration in place
-        # as it was recorded before signing.
-        [administration] = Administration.objects.bulk_create(
-            [
-                Administration(
-                    treatment=treatment,
-                    lot=lot,
-                    route=route,
-                    site=site,
-                    dose_billion=Decimal(dose),
-                    volume_ml=Decimal(dose) / lot.concentration,
-                    created_by=treatment.physician,
-                    **extra,
-                )
-            ]
+    def factory(treatment, lot, route: str = "iv_drip", dose: str = "1", **fields):
+        treatment.refresh_from_db()
+        kept = list(treatment.administrations.active().order_by("order"))
+        added = administration(lot, route, dose, **fields)
+        treatment_save(
+            treatment=treatment,
+            user=treatment.created_by,
+            administrations=[*kept, added],
+            expected_version=treatment.version,
         )
-        return administration
+        return added
 
     return factory
 
