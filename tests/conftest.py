@@ -16,6 +16,7 @@ from tests.figures import (  # noqa: F401 (pytest hooks and the figures fixture)
 )
 from tests.helpers.auth import PASSWORD, client_for, make_user
 from tests.helpers.db import db_state
+from tests.helpers.logs import capture_all_logs
 from tests.helpers.records import administration, clinic_time, draft_treatment, sign_treatment
 from treatments.models import Indication, Patient
 
@@ -124,6 +125,14 @@ def patient(make_patient):
 def db_snapshot(db):
     """Call it before and after an action: equal results mean the action changed no record."""
     return db_state
+
+
+@pytest.fixture
+def captured_logs():
+    """Every log line written during the test, at every level, from every logger
+    (``captured_logs.lines``, formatted as ``name LEVEL message``)."""
+    with capture_all_logs() as capture:
+        yield capture
 
 
 @pytest.fixture(scope="session")
