@@ -1,4 +1,8 @@
-"""Shared fixtures: one user per role, logged-in clients, and a patient factory."""
+"""Shared fixtures: one user per role, logged-in clients, patients, lots, and treatments made
+through the services (drafted, then signed with the physician's password).
+
+Fixtures only: plain helper functions live in tests/helpers/, and test modules import from there,
+never from this file or from one another."""
 
 import datetime as dt
 
@@ -276,7 +280,9 @@ def make_administration(db):
 
 @pytest.fixture
 def make_report(db, staff):
-    """A side-effect report created directly (its expected resolution date is set on save)."""
+    """A side-effect report created directly, not through ``side_effect_report`` (its expected
+    resolution date is set on save): the database-constraint tests use it to write rows the
+    service would refuse."""
     from treatments.models import SideEffectReport
 
     def factory(treatment, *, onset: dt.date | None = None, **fields) -> SideEffectReport:
