@@ -1,27 +1,24 @@
-"""Shared fixtures: one user per role, logged-in clients, and a patient factory."""
+"""Shared fixtures: one user per role, logged-in clients, patients, lots, and treatments made
+through the services (drafted, then signed with the physician's password).
+
+Fixtures only: plain helper functions live in tests/helpers/, and test modules import from there,
+never from this file or from one another."""
 
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils import timezone
 
 from clinic.roles import CLINIC_ADMIN, PHYSICIAN, STAFF
-from clinic.second_factor import needs_second_factor
+from tests.helpers.auth import PASSWORD, client_for, make_user
+from tests.helpers.db import db_state
+from tests.helpers.logs import capture_all_logs
+from tests.helpers.records import administration, clinic_time, draft_treatment, sign_treatment
 from treatments.models import Indication, Patient
 
 pytest_plugins = ["tests.security_report"]  # the security marker, figures and report
-
-PASSWORD = "correct horse battery staple"
-
-
-def make_user(username: str, role: str | None = None, **extra) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, **extra)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture
@@ -49,64 +46,45 @@ def superuser(db):
     return User.objects.create_superuser("root", "root@clinic.example", PASSWORD)
 
 
-def login_verified(client: Client, user) -> Client:
-    """Log the client in as a user who has passed the second factor where their role needs one:
-    the session holds a confirmed TOTP device, as after a real verification. Production behaviour
-    (the second factor required) stays on in tests; use this instead of ``client.force_login``."""
-    client.force_login(user)
-    if needs_second_factor(user):
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, name="test phone", defaults={"confirmed": True}
-        )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
-
-
-def _client_for(user, **client_options) -> Client:
-    return login_verified(Client(**client_options), user)
-
-
 @pytest.fixture
 def physician_client(physician):
-    return _client_for(physician)
+    return client_for(physician)
 
 
 @pytest.fixture
 def staff_client(staff):
-    return _client_for(staff)
+    return client_for(staff)
 
 
 @pytest.fixture
 def admin_client_role(clinic_admin):
-    return _client_for(clinic_admin)
+    return client_for(clinic_admin)
 
 
 @pytest.fixture
 def no_role_client(no_role):
-    return _client_for(no_role)
+    return client_for(no_role)
 
 
 @pytest.fixture
 def superuser_client(superuser):
-    return _client_for(superuser)
+    return client_for(superuser)
 
 
 @pytest.fixture
 def admin_client(admin_user):
     """pytest-django's admin client, past the second factor that superusers need."""
-    return _client_for(admin_user)
+    return client_for(admin_user)
 
 
 @pytest.fixture
 def role_clients(physician, staff, clinic_admin, no_role):
     """Logged-in clients keyed by role name, plus an anonymous one."""
     return {
-        "physician": _client_for(physician),
-        "staff": _client_for(staff),
-        "clinic_admin": _client_for(clinic_admin),
-        "no_role": _client_for(no_role),
+        "physician": client_for(physician),
+        "staff": client_for(staff),
+        "clinic_admin": client_for(clinic_admin),
+        "no_role": client_for(no_role),
         "anonymous": Client(),
     }
 
@@ -124,7 +102,9 @@ def make_patient(db, physician):
             "family_name": f"Lovelace{counter['n']}",
             "date_of_birth": dt.date(1970, 5, 17),
             "sex": "female",
-            "consent_on_file": dt.date(2026, 1, 10),
+            # Before every treatment date the tests use: a treatment is signed only with consent on file
+            # on or before its date.
+            "consent_on_file": dt.date(2025, 1, 1),
             "created_by": physician,
         }
         values.update(fields)
@@ -141,28 +121,18 @@ def patient(make_patient):
     return make_patient(given_name="Ada", family_name="Lovelace", mrn="MRN-ADA")
 
 
-def _db_state() -> dict[str, tuple]:
-    """Row count of every table (and the sum of record versions) except sessions and the access
-    log, which opening a page is allowed to write."""
-    from django.apps import apps
-    from django.db.models import Sum
-
-    skipped = {"sessions.session", "clinic.accessevent", "axes.accesslog"}
-    state = {}
-    for model in apps.get_models(include_auto_created=True):
-        label = model._meta.label_lower
-        if label in skipped:
-            continue
-        rows = model._base_manager.all()
-        versions = rows.aggregate(total=Sum("version"))["total"] if hasattr(model, "version") else None
-        state[label] = (rows.count(), versions)
-    return state
-
-
 @pytest.fixture
 def db_snapshot(db):
     """Call it before and after an action: equal results mean the action changed no record."""
-    return _db_state
+    return db_state
+
+
+@pytest.fixture
+def captured_logs():
+    """Every log line written during the test, at every level, from every logger
+    (``captured_logs.lines``, formatted as ``name LEVEL message``)."""
+    with capture_all_logs() as capture:
+        yield capture
 
 
 @pytest.fixture(scope="session")
@@ -217,8 +187,6 @@ def make_lot(db, product, clinic_admin):
         }
         values.update(fields)
         if values["status"] == "recalled":
-            from django.utils import timezone
-
             values.setdefault("recall_reason", "Sterility test failed")
             values.setdefault("recalled_at", timezone.now())
         return Lot.objects.create(**values)
@@ -233,36 +201,19 @@ def lot(make_lot):
 
 @pytest.fixture
 def make_treatment(db, physician, lot):
-    """A treatment drafted (and, with ``sign=True``, signed) through the services."""
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from treatments.models import Administration, Indication, Treatment
-    from treatments.services.signing import treatment_sign_reauthenticated
-    from treatments.services.treatments import treatment_save
+    """A treatment drafted (and, with ``sign=True``, signed) through the services, ``when`` (default:
+    an hour ago), with one IV drip per dose from ``lot``."""
 
     def factory(patient, *, doses=("5",), sign=False, when=None, user=None, lot=lot, **fields):
-        values = {
-            "patient": patient,
-            "physician": physician,
-            "performed_at": when or timezone.now() - dt.timedelta(hours=1),
-            "indication": Indication.objects.first(),
-            "consent_confirmed": True,
-            "anti_inflammatories_paused": True,
-            "product_thawed_inspected": True,
-        }
-        values.update(fields)
-        treatment = Treatment(**values)
-        administrations = [
-            Administration(route="iv_drip", lot=lot, dose_billion=Decimal(dose)) for dose in doses
-        ]
-        treatment = treatment_save(
-            treatment=treatment, user=user or physician, administrations=administrations
+        fields.setdefault("physician", physician)
+        treatment = draft_treatment(
+            patient,
+            performed_at=when or timezone.now() - dt.timedelta(hours=1),
+            administrations=[administration(lot, dose=dose) for dose in doses],
+            user=user,
+            **fields,
         )
-        if sign:
-            treatment = treatment_sign_reauthenticated(treatment=treatment, user=physician)
-        return treatment
+        return sign_treatment(treatment) if sign else treatment
 
     return factory
 
@@ -271,31 +222,28 @@ def make_treatment(db, physician, lot):
 
 
 @pytest.fixture
-def make_signed_treatment(db, physician):
-    """A signed treatment created directly (the signing flow is tested elsewhere), with its
-    follow-ups scheduled from the protocol unless ``schedule=False``."""
-    from django.utils import timezone
+def make_draft_treatment(db, physician, request):
+    """A draft treatment at ``at`` on ``day`` by ``by`` (default: the physician), saved through
+    ``treatment_save``. ``administrations`` (see tests.helpers.records.administration) default to
+    one 1 billion IV drip from the ``lot`` fixture; a draft may have none (``administrations=[]``)."""
 
-    from treatments.models import Treatment, TreatmentStatus
-    from treatments.services.followups import followups_schedule
+    def factory(patient, day: dt.date, *, by=None, at=dt.time(10, 0), administrations=None, **fields):
+        if administrations is None:
+            administrations = [administration(request.getfixturevalue("lot"))]
+        fields.setdefault("performed_at", clinic_time(day, at))
+        return draft_treatment(patient, physician=by or physician, administrations=administrations, **fields)
 
-    def factory(patient, day: dt.date, *, by=None, schedule: bool = True, at=dt.time(10, 0), **extra):
-        doctor = by or physician
-        values = {
-            "patient": patient,
-            "physician": doctor,
-            "performed_at": timezone.make_aware(dt.datetime.combine(day, at)),
-            "indication": Indication.objects.order_by("order").first(),
-            "status": TreatmentStatus.SIGNED,
-            "signed_at": timezone.now(),
-            "signed_by": doctor,
-            "created_by": doctor,
-        }
-        values.update(extra)
-        treatment = Treatment.objects.create(**values)
-        if schedule:
-            followups_schedule(treatment=treatment, user=doctor)
-        return treatment
+    return factory
+
+
+@pytest.fixture
+def make_signed_treatment(make_draft_treatment):
+    """A treatment drafted as by ``make_draft_treatment`` (same arguments; at least one
+    administration), then signed by its physician with their password through ``treatment_sign``,
+    which schedules its follow-ups from the protocol. To void it, call ``treatment_void``."""
+
+    def factory(patient, day: dt.date, **options):
+        return sign_treatment(make_draft_treatment(patient, day, **options))
 
     return factory
 
@@ -307,36 +255,30 @@ def other_physician(db):
 
 @pytest.fixture
 def make_administration(db):
-    from decimal import Decimal
+    """Add an administration to a DRAFT through ``treatment_save`` (its other administrations kept).
+    A signed treatment is read-only: give its administrations to ``make_signed_treatment``."""
+    from treatments.services.treatments import treatment_save
 
-    from treatments.models import Administration
-
-    def factory(treatment, lot, route: str = "iv_drip", dose: str = "5", **extra) -> Administration:
-        site = extra.pop("site", "left knee" if route in ("local_injection", "intradiscal") else "")
-        # The treatment may already be signed (read-only to save()): put the administration in place
-        # as it was recorded before signing.
-        [administration] = Administration.objects.bulk_create(
-            [
-                Administration(
-                    treatment=treatment,
-                    lot=lot,
-                    route=route,
-                    site=site,
-                    dose_billion=Decimal(dose),
-                    volume_ml=Decimal(dose) / lot.concentration,
-                    created_by=treatment.physician,
-                    **extra,
-                )
-            ]
+    def factory(treatment, lot, route: str = "iv_drip", dose: str = "1", **fields):
+        treatment.refresh_from_db()
+        kept = list(treatment.administrations.active().order_by("order"))
+        added = administration(lot, route, dose, **fields)
+        treatment_save(
+            treatment=treatment,
+            user=treatment.created_by,
+            administrations=[*kept, added],
+            expected_version=treatment.version,
         )
-        return administration
+        return added
 
     return factory
 
 
 @pytest.fixture
 def make_report(db, staff):
-    """A side-effect report created directly (its expected resolution date is set on save)."""
+    """A side-effect report created directly, not through ``side_effect_report`` (its expected
+    resolution date is set on save): the database-constraint tests use it to write rows the
+    service would refuse."""
     from treatments.models import SideEffectReport
 
     def factory(treatment, *, onset: dt.date | None = None, **fields) -> SideEffectReport:

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.helpers.auth import PASSWORD
+
 pytestmark = [pytest.mark.django_db, pytest.mark.security("role_matrix")]
 
 
@@ -20,8 +22,6 @@ def test_login_page_is_public(client):
 
 
 def test_login_with_password_lands_on_the_dashboard(client, staff):
-    from tests.conftest import PASSWORD
-
     response = client.post(reverse("login"), {"username": "staff", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")

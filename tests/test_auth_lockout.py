@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.lockout import client_ip, username_tag
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("lockout")]
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from clinic.forms import PasswordConfirmForm
 from clinic.reauth import confirm_password
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("second_factor")]
 

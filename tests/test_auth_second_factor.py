@@ -1,27 +1,19 @@
 """Second factor: who must pass it, enrolment by QR code with recovery codes, verification, demo switch."""
 
 import re
-import time
 from urllib.parse import unquote
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.second_factor import PENDING_KEY_SESSION_KEY
-from tests.conftest import PASSWORD
-from tests.test_settings import load_settings
+from tests.helpers.auth import PASSWORD, code_for
+from tests.helpers.config import load_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("second_factor")]
-
-
-def code_for(device: TOTPDevice, *, offset_steps: int = 0) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + offset_steps * device.step
-    return f"{totp.token():06d}"
 
 
 def password_login(user, next_url=None) -> Client:

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import re
 
 import icalendar
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from clinic.roles import PHYSICIAN
+from tests.helpers.auth import make_user
 from treatments.models import CalendarFeed
 from treatments.services.calendar import calendar_feed_create, token_digest
 from treatments.services.followup_actions import followup_reschedule
@@ -30,8 +30,7 @@ def events(response) -> dict[str, icalendar.Event]:
 @pytest.fixture
 def followups(make_patient, make_signed_treatment, physician, settings):
     settings.EXOLOG_BASE_URL = "https://exolog.clinic.example"
-    weber = User.objects.create_user("dr.weber")
-    weber.groups.add(Group.objects.get(name=PHYSICIAN))
+    weber = make_user("dr.weber", PHYSICIAN)
     own = make_signed_treatment(
         make_patient(given_name="Zebulon", family_name="Quixote", mrn="DEMO-000123"), dt.date(2026, 2, 28)
     )

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from faq.models import Category, Entry
-from tests.conftest import login_verified, make_user
+from tests.helpers.auth import login_verified, make_user
 
 pytestmark = pytest.mark.django_db
 

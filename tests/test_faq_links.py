@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from faq.links import AFTERCARE, CHECK_IN, KNOWN_TAGS, THREE_MONTH
 from faq.models import Entry
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 
 pytestmark = pytest.mark.django_db
 

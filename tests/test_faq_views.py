@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from faq.models import Category, Entry
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 
 pytestmark = pytest.mark.django_db
 

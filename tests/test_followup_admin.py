@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 from treatments.models import CalendarFeed, FollowUp
 from treatments.services.calendar import calendar_feed_create
 from treatments.services.followup_actions import followup_record_attempt

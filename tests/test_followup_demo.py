@@ -4,9 +4,9 @@ import datetime as dt
 import statistics
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 from clinic.roles import PHYSICIAN, STAFF
+from tests.helpers.auth import make_user
 from treatments.demo.followups import seed_followup_activity, seed_side_effects
 from treatments.models import FollowUp, FollowUpAttempt, SideEffectReport, Term
 
@@ -21,8 +21,7 @@ TODAY = dt.date(2026, 6, 15)
 def demo(make_patient, make_signed_treatment):
     users = {}
     for username, role in (("dr.ross", PHYSICIAN), ("dr.weber", PHYSICIAN), ("nurse.kim", STAFF)):
-        users[username] = User.objects.create_user(username, first_name=username.split(".")[1].title())
-        users[username].groups.add(Group.objects.get(name=role))
+        users[username] = make_user(username, role, first_name=username.split(".")[1].title())
     doctors = [users["dr.ross"], users["dr.weber"]]
     for number in range(40):
         patient = make_patient(mrn=f"DEMO-{number + 1:06d}")

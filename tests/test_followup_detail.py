@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 from treatments.models import FollowUp, FollowUpStatus
 
 pytestmark = [

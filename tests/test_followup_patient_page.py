@@ -15,6 +15,7 @@ from django.utils import timezone
 from treatments.selectors.outcomes import outcome_series
 from treatments.selectors.patients import patient_followup_panels, patient_pending_plans
 from treatments.services.followup_actions import followup_complete
+from treatments.services.signing import treatment_void
 
 pytestmark = [
     pytest.mark.django_db,
@@ -53,31 +54,22 @@ def first_round(patient, make_signed_treatment, physician, staff):
 
 
 def test_a_booster_decision_is_pending_until_the_booster_is_given(
-    patient, first_round, make_signed_treatment
+    patient, first_round, make_signed_treatment, make_draft_treatment
 ):
     plans = patient_pending_plans(patient=patient)
     assert [(p.decision, p.completed_at.date()) for p in plans] == [("booster", dt.date(2026, 6, 10))]
     # A second round does not answer a booster plan; nor does a booster before the decision.
-    make_signed_treatment(patient, dt.date(2026, 6, 20), course_position="second_round", schedule=False)
-    make_signed_treatment(patient, dt.date(2026, 6, 1), course_position="booster", schedule=False)
+    make_signed_treatment(patient, dt.date(2026, 6, 20), course_position="second_round")
+    make_signed_treatment(patient, dt.date(2026, 6, 1), course_position="booster")
     assert len(patient_pending_plans(patient=patient)) == 1
     # A drafted booster after the decision does: the plan is under way.
-    make_signed_treatment(
-        patient, dt.date(2026, 6, 24), course_position="booster", status="draft", schedule=False
-    )
+    make_draft_treatment(patient, dt.date(2026, 6, 24), course_position="booster")
     assert patient_pending_plans(patient=patient) == []
 
 
-def test_a_voided_booster_does_not_answer_the_plan(patient, first_round, make_signed_treatment):
-    make_signed_treatment(
-        patient,
-        dt.date(2026, 6, 24),
-        course_position="booster",
-        status="voided",
-        voided_at=timezone.now(),
-        void_reason="Wrong patient",
-        schedule=False,
-    )
+def test_a_voided_booster_does_not_answer_the_plan(patient, first_round, make_signed_treatment, physician):
+    booster = make_signed_treatment(patient, dt.date(2026, 6, 24), course_position="booster")
+    treatment_void(treatment=booster, user=physician, reason="Wrong patient")
     assert len(patient_pending_plans(patient=patient)) == 1
 
 
@@ -99,10 +91,8 @@ def test_the_outcome_series_spans_baselines_followups_and_later_rounds(
         patient,
         dt.date(2026, 7, 1),
         course_position="second_round",
-        round_number=2,
         baseline_pain=4,
         baseline_energy=6,
-        schedule=False,
     )
     series = outcome_series(patient=patient)
     rows = [(p["date"], p["label"], p["pain"], p["energy"], p["global_impression"]) for p in series["points"]]
@@ -182,8 +172,6 @@ def test_the_context_runs_constant_queries(patient, first_round, make_signed_tre
 
     few = count()
     for number in range(5):
-        treatment = make_signed_treatment(
-            patient, dt.date(2026, 7, 1) + dt.timedelta(days=number), schedule=True
-        )
+        treatment = make_signed_treatment(patient, dt.date(2026, 7, 1) + dt.timedelta(days=number))
         make_report(treatment, onset=treatment.treatment_date)
     assert count() == few == 6

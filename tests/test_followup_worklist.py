@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.roles import PHYSICIAN
+from tests.helpers.auth import make_user
 from treatments.models import FollowUp
 from treatments.services.followup_actions import followup_complete, followup_record_attempt
 
@@ -27,8 +27,7 @@ def section(page: str, key: str) -> str:
 
 @pytest.fixture
 def worklist(make_patient, make_signed_treatment, physician):
-    other_doctor = User.objects.create_user("dr.weber", first_name="Jonas", last_name="Weber")
-    other_doctor.groups.add(Group.objects.get(name=PHYSICIAN))
+    other_doctor = make_user("dr.weber", PHYSICIAN, first_name="Jonas", last_name="Weber")
     overdue = make_patient(given_name="Olga", family_name="Overdue", phone="+1 555 010 1111")
     today = make_patient(given_name="Tess", family_name="Today", email="tess@example.com")
     week = make_patient(given_name="Will", family_name="Week")
@@ -36,7 +35,7 @@ def worklist(make_patient, make_signed_treatment, physician):
         overdue, dt.date(2026, 1, 2)
     )  # call closed 5 Jan; week 6-8 due 20 Feb (window to 27 Feb)
     make_signed_treatment(today, dt.date(2026, 2, 28))  # call due 2 March
-    make_signed_treatment(week, dt.date(2026, 3, 2), by=other_doctor)  # call due 4 March
+    make_signed_treatment(week, dt.date(2026, 3, 2), by=other_doctor, at=dt.time(8, 0))  # call due 4 March
     return {"overdue": overdue, "today": today, "week": week, "other_doctor": other_doctor}
 
 

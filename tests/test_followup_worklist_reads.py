@@ -4,9 +4,9 @@ record-number look-ups, row by row and query by query."""
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 from clinic.roles import PHYSICIAN
+from tests.helpers.auth import make_user
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp
 from treatments.selectors import followups as selectors
@@ -34,15 +34,14 @@ NOTHING = dict.fromkeys(EVERYTHING, [])
 def clinic(make_patient, make_signed_treatment, physician, staff):
     """Olga's call and week 6-8 check are overdue, Tess's call is due today, Will's (Dr Weber's
     patient) on Wednesday; Uma's call was completed today and her week 6-8 check is due on 22 March."""
-    weber = User.objects.create_user("dr.weber", first_name="Jonas", last_name="Weber")
-    weber.groups.add(Group.objects.get(name=PHYSICIAN))
+    weber = make_user("dr.weber", PHYSICIAN, first_name="Jonas", last_name="Weber")
     patients = {
         name: make_patient(given_name=name, family_name=family)
         for name, family in (("Olga", "Overdue"), ("Tess", "Today"), ("Will", "Week"), ("Uma", "Upcoming"))
     }
     make_signed_treatment(patients["Olga"], dt.date(2026, 1, 2))
     make_signed_treatment(patients["Tess"], dt.date(2026, 2, 28))
-    make_signed_treatment(patients["Will"], dt.date(2026, 3, 2), by=weber)
+    make_signed_treatment(patients["Will"], dt.date(2026, 3, 2), at=dt.time(8, 0), by=weber)
     uma = make_signed_treatment(patients["Uma"], dt.date(2026, 2, 1))
     followup_complete(followup=uma.followups.get(kind="check_in"), user=staff, data={"contact": "call"})
     return patients | {"weber": weber}

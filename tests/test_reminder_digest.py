@@ -4,12 +4,12 @@ task queue and worker, or run from cron."""
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django_tasks_db.models import DBTaskResult
 
 from clinic.roles import PHYSICIAN
+from tests.helpers.auth import make_user
 from treatments.selectors.digest import digest_recipients, reminder_digest
 from treatments.tasks import send_daily_digests, send_digests
 
@@ -26,8 +26,7 @@ def clinic(make_patient, make_signed_treatment, make_report, physician, staff, s
     for user, email in ((physician, "ross@clinic.example"), (staff, "kim@clinic.example")):
         user.email = email
         user.save()
-    weber = User.objects.create_user("dr.weber", email="weber@clinic.example", first_name="Jonas")
-    weber.groups.add(Group.objects.get(name=PHYSICIAN))
+    weber = make_user("dr.weber", PHYSICIAN, email="weber@clinic.example", first_name="Jonas")
     zebulon = make_patient(
         given_name=NAME, family_name=FAMILY, phone=PHONE, email="zq@example.com", mrn="DEMO-000123"
     )

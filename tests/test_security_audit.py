@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clinic.audit import historical_models
 from clinic.models import BulkWriteForbidden, ClinicalRecord
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 from tests.security_cases.audit import AUDITED_WRITES, CASES, NO_VOID_PATH, actor
 from treatments.models import Patient, Protocol
 from treatments.services.patients import patient_save

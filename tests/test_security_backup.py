@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.backup import model_counts, wipe
 from faq.models import Entry
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 from treatments.models import AccessEvent, Patient, Protocol
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("backup")]

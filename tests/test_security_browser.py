@@ -9,8 +9,7 @@ from django.db import connections
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.roles import CLINIC_ADMIN, PHYSICIAN
-from tests.conftest import PASSWORD
-from tests.test_auth_second_factor import code_for
+from tests.helpers.auth import PASSWORD, code_for
 
 # No serialized_rollback: the autouse fixture in conftest.py puts the data-migration rows (groups,
 # indications, protocol, FAQ) back after a transactional test flushed them.

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from hypothesis import HealthCheck, given, settings
 
+from tests.helpers.forms import project_forms
 from tests.security_cases import fuzz_followups, fuzz_patients, fuzz_treatments
-from tests.security_cases.fuzz import EXAMPLES, form_data, project_forms
+from tests.security_cases.fuzz import EXAMPLES, form_data
 from treatments.forms.treatments import lot_options
 from treatments.models import Administration, Indication, Lot, Treatment
 from treatments.services.treatments import treatment_save
@@ -119,7 +120,7 @@ def test_form_survives_fuzzing(case, physician, patient, rf, records, security_f
 
 
 def test_a_treatment_dated_before_the_first_protocol_is_a_field_error(physician_client, patient, lot):
-    from tests.test_treatment_form import form_data as treatment_data
+    from tests.helpers.forms import treatment_form_data as treatment_data
 
     url = reverse("treatment_create", args=[patient.pk])
     response = physician_client.post(url, treatment_data(lot, performed_at="1999-06-01T10:00"))

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from clinic.audit import historical_models
 from clinic.form_parts import VersionedFormMixin
 from clinic.models import ClinicalRecord
-from tests.security_cases.fuzz import project_forms
+from tests.helpers.forms import lot_admin_form, project_forms, treatment_edit_data
 from tests.urlwalk import all_patterns
 from treatments.models import AccessEvent
 
@@ -156,19 +156,15 @@ def test_a_stale_form_gets_a_clear_conflict_and_loses_nothing(physician_client, 
 def test_a_stale_draft_loses_nothing_and_keeps_the_second_persons_input(
     physician_client, staff_client, make_treatment, patient, lot
 ):
-    from tests.test_treatment_form import edit_data
-
     treatment = make_treatment(patient)
     url = reverse("treatment_update", args=[treatment.pk])
     page = physician_client.get(url).content.decode()
     assert 'name="version"' in page and 'name="administrations-0-version"' in page
     administration = treatment.administrations.get()
     row = {"route": "iv_drip", "lot": lot.pk, "version": administration.version}
-    stale = edit_data(treatment, lot, [row | {"dose_billion": "3"}])
-    assert (
-        physician_client.post(url, edit_data(treatment, lot, [row | {"dose_billion": "2"}])).status_code
-        == 302
-    )
+    stale = treatment_edit_data(treatment, lot, [row | {"dose_billion": "3"}])
+    first = physician_client.post(url, treatment_edit_data(treatment, lot, [row | {"dose_billion": "2"}]))
+    assert first.status_code == 302
     response = staff_client.post(url, stale | {"physician": treatment.physician_id})
     assert response.status_code == 200
     body = response.content.decode()
@@ -182,14 +178,12 @@ def test_an_administration_row_is_checked_even_when_the_treatment_version_is_cur
     physician_client, make_treatment, patient, lot, db_snapshot
 ):
     """A form whose treatment version was set by hand still carries its administration's version."""
-    from tests.test_treatment_form import edit_data
-
     treatment = make_treatment(patient)
     administration = treatment.administrations.get()
     row = {"route": "iv_drip", "lot": lot.pk, "dose_billion": "3", "version": administration.version + 1}
     before = db_snapshot()
     response = physician_client.post(
-        reverse("treatment_update", args=[treatment.pk]), edit_data(treatment, lot, [row])
+        reverse("treatment_update", args=[treatment.pk]), treatment_edit_data(treatment, lot, [row])
     )
     assert response.status_code == 200
     assert "This administration was changed by someone else" in response.content.decode()
@@ -201,14 +195,12 @@ def test_an_administration_row_is_checked_even_when_the_treatment_version_is_cur
 
 @pytest.mark.security("stale_forms")
 def test_a_stale_lot_form_in_the_admin_gets_a_conflict_and_loses_nothing(superuser_client, lot):
-    from tests.test_treatment_admin import lot_form
-
     url = reverse("admin:treatments_lot_change", args=[lot.pk])
     page = superuser_client.get(url).content.decode()
     assert 'type="hidden" name="version" value="1"' in page
-    first = superuser_client.post(url, lot_form(lot, storage_location="Freezer A", version="1"))
+    first = superuser_client.post(url, lot_admin_form(lot, storage_location="Freezer A", version="1"))
     assert first.status_code == 302
-    second = superuser_client.post(url, lot_form(lot, storage_location="Freezer B", version="1"))
+    second = superuser_client.post(url, lot_admin_form(lot, storage_location="Freezer B", version="1"))
     assert second.status_code == 200
     body = second.content.decode()
     assert "changed by someone else while you were editing" in body

@@ -6,46 +6,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
 from treatments.models import Patient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("log_canary")]
 
 GIVEN, FAMILY = "Zyxcanary", "Qwertanen"
 CANARY_PARTS = (GIVEN.lower(), FAMILY.lower())
-
-
-class Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.lines = []
-
-    def emit(self, record):
-        # The formatted line includes any traceback, so exception messages are scanned too.
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def captured_logs():
-    """Every logger at DEBUG into one handler, including loggers that do not propagate."""
-    capture = Capture()
-    loggers = [logging.getLogger()] + [
-        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
-    ]
-    saved = [(logger, logger.level) for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-    for name in ("", "django.server", "axes", "django.request", "django.security"):
-        logger = logging.getLogger(name)
-        if logger is logging.getLogger() or not logger.propagate:
-            logger.addHandler(capture)
-    yield capture
-    for logger, level in saved:
-        logger.setLevel(level)
-    for logger in loggers:
-        if capture in logger.handlers:
-            logger.removeHandler(capture)
 
 
 def walk_the_canary_through_the_app(physician, clinic_admin):

@@ -12,11 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, login_verified
+from tests.helpers.auth import PASSWORD, login_verified
+from tests.helpers.forms import treatment_edit_data, treatment_form_data
+from tests.helpers.pages import assert_no_inline_code, assert_security_headers
 from tests.security_cases.matrix import EXPECTED, LOGIN, OBJECTS
-from tests.test_security_headers import assert_no_inline_code, assert_security_headers
-from tests.test_treatment_form import edit_data as treatment_edit_data
-from tests.test_treatment_form import form_data as treatment_form_data
 from tests.urlwalk import named_urls
 from treatments.services.calendar import calendar_feed_create
 

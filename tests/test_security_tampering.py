@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
+from tests.helpers.forms import project_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +79,6 @@ def test_no_modelform_uses_all_fields():
     import inspect
 
     from django import forms
-
-    from tests.security_cases.fuzz import project_forms
 
     for form_class in project_forms():
         if issubclass(form_class, forms.ModelForm):

@@ -1,30 +1,8 @@
 """Settings refuse to start unsafely: each case runs in a fresh interpreter with its own environment."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_settings(**env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    clean.update(env)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import clinic.settings as s; print(s.DEBUG, s.SECRET_KEY[:8], s.DATABASES['default']['ENGINE'])",
-        ],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from tests.helpers.config import load_settings
 
 
 def test_it_refuses_to_start_without_a_secret_key_in_production():

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
+from tests.helpers.records import administration
 from treatments.selectors.side_effect_figures import (
     FAQ_STATED_SHARE,
     by_grade,
@@ -18,6 +18,7 @@ from treatments.selectors.side_effect_figures import (
     side_effect_figures,
     treatments_in_period,
 )
+from treatments.services.signing import treatment_void
 
 pytestmark = [
     pytest.mark.django_db,
@@ -27,7 +28,7 @@ START, END = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
 
 
 @pytest.fixture
-def clinic(make_patient, make_signed_treatment, make_lot, make_administration, make_report):
+def clinic(make_patient, make_signed_treatment, make_draft_treatment, make_lot, make_report, physician):
     """Ten patients treated in the first half of 2026 (P1 twice); reports for P1 (two), P2 and P3.
 
     Routes and lots: T1a iv drip (lot A) + local injection (lot B); T1b, T2, T4-T7 iv drip (A);
@@ -35,21 +36,20 @@ def clinic(make_patient, make_signed_treatment, make_lot, make_administration, m
     voided report, a draft and a voided treatment.
     """
     lot_a, lot_b = make_lot("A-100"), make_lot("B-200")
+    given = {number: [administration(lot_a)] for number in (2, 4, 5, 6, 7)}
+    given |= {number: [administration(lot_b, "local_injection")] for number in (8, 9, 10)}
+    given[1] = [administration(lot_a), administration(lot_b, "local_injection")]
+    given[3] = [administration(lot_b, "intranasal")]
     patients = [make_patient() for _ in range(10)]
     day = dt.date(2026, 2, 1)
     treatments = {}
     for number, patient in enumerate(patients, start=1):
-        treatments[number] = make_signed_treatment(patient, day + dt.timedelta(days=number), schedule=False)
-    t1b = make_signed_treatment(patients[0], dt.date(2026, 5, 1), schedule=False, course_position="booster")
-    make_administration(treatments[1], lot_a, "iv_drip")
-    make_administration(treatments[1], lot_b, "local_injection")
-    make_administration(t1b, lot_a, "iv_drip")
-    make_administration(treatments[2], lot_a, "iv_drip")
-    make_administration(treatments[3], lot_b, "intranasal")
-    for number in (4, 5, 6, 7):
-        make_administration(treatments[number], lot_a, "iv_drip")
-    for number in (8, 9, 10):
-        make_administration(treatments[number], lot_b, "local_injection")
+        treatments[number] = make_signed_treatment(
+            patient, day + dt.timedelta(days=number), administrations=given[number]
+        )
+    make_signed_treatment(
+        patients[0], dt.date(2026, 5, 1), course_position="booster", administrations=[administration(lot_a)]
+    )
     make_report(treatments[1], term="fever", grade=1)
     make_report(treatments[1], term="headache", grade=2)
     make_report(treatments[2], term="fever", grade=3, serious_hospitalization=True, outcome="recovering")
@@ -58,18 +58,15 @@ def clinic(make_patient, make_signed_treatment, make_lot, make_administration, m
     voided.mark_voided(user=voided.reported_by, reason="Duplicate")
     voided.save()
     # Outside the counts:
-    earlier = make_signed_treatment(make_patient(), dt.date(2025, 12, 20), schedule=False)
-    make_administration(earlier, lot_a, "iv_drip")
-    make_report(earlier, term="fever", grade=2, onset=dt.date(2026, 1, 2))
-    make_signed_treatment(make_patient(), dt.date(2026, 3, 1), schedule=False, status="draft", signed_at=None)
-    make_signed_treatment(
-        make_patient(),
-        dt.date(2026, 3, 2),
-        schedule=False,
-        status="voided",
-        voided_at=timezone.now(),
-        void_reason="Entered twice",
+    earlier = make_signed_treatment(
+        make_patient(), dt.date(2025, 12, 20), administrations=[administration(lot_a)]
     )
+    make_report(earlier, term="fever", grade=2, onset=dt.date(2026, 1, 2))
+    make_draft_treatment(make_patient(), dt.date(2026, 3, 1), administrations=[])
+    entered_twice = make_signed_treatment(
+        make_patient(), dt.date(2026, 3, 2), administrations=[administration(lot_a)]
+    )
+    treatment_void(treatment=entered_twice, user=physician, reason="Entered twice")
     return treatments
 
 
@@ -139,7 +136,7 @@ def test_the_treatment_date_is_the_clinic_date_at_the_period_edges(
 ):
     settings.TIME_ZONE = "America/Los_Angeles"
     # 20:00 on 30 June in Los Angeles is 03:00 on 1 July in UTC: it belongs to June.
-    make_signed_treatment(make_patient(), dt.date(2026, 6, 30), at=dt.time(20, 0), schedule=False)
+    make_signed_treatment(make_patient(), dt.date(2026, 6, 30), at=dt.time(20, 0))
     assert treatments_in_period(start=START, end=END).count() == 1
     assert treatments_in_period(start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31)).count() == 0
 

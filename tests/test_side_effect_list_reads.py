@@ -22,7 +22,7 @@ ACTIVE = ["fatigue", "nausea", "headache", "fever"]  # newest onset first
 def reports(make_patient, make_signed_treatment, make_report, physician):
     """With the protocol's three days: an ongoing fever past them, a headache resolved in time, a
     grade 3 nausea, a fatigue ongoing since the day before yesterday, and a voided ongoing fever."""
-    treatment = make_signed_treatment(make_patient(), dt.date(2026, 6, 1), schedule=False)
+    treatment = make_signed_treatment(make_patient(), dt.date(2026, 6, 1))
     made = {
         "fever": make_report(treatment, term="fever", onset=dt.date(2026, 6, 2), outcome="not_resolved"),
         "headache": make_report(

@@ -17,7 +17,7 @@ UTC = dt.UTC
 
 @pytest.fixture
 def treatment(patient, make_signed_treatment):
-    return make_signed_treatment(patient, dt.date(2026, 6, 1), schedule=False)
+    return make_signed_treatment(patient, dt.date(2026, 6, 1))
 
 
 def queue(today=None) -> list[int]:
@@ -175,7 +175,7 @@ def test_the_review_queue_and_report_list_run_constant_queries(
 
     def add(count):
         for _ in range(count):
-            treatment = make_signed_treatment(make_patient(), dt.date(2026, 6, 1), schedule=False)
+            treatment = make_signed_treatment(make_patient(), dt.date(2026, 6, 1))
             make_report(treatment, grade=3, onset=dt.date(2026, 6, 2))
 
     counts = {}

@@ -36,7 +36,7 @@ def data(**overrides) -> dict:
 
 @pytest.fixture
 def treatment(patient, make_signed_treatment):
-    return make_signed_treatment(patient, dt.date(2026, 4, 10), schedule=False)
+    return make_signed_treatment(patient, dt.date(2026, 4, 10))
 
 
 def test_it_reports_with_attribution_and_the_expected_resolution_date(patient, treatment, staff):
@@ -53,8 +53,8 @@ def test_the_expected_duration_comes_from_the_protocol_in_force_on_the_treatment
 ):
     stricter = Protocol.objects.create(effective_from=dt.date(2026, 4, 1), expected_side_effect_days=2)
     stricter.steps.create(name="Call", offset_days=2)
-    before = make_signed_treatment(patient, dt.date(2026, 3, 31), schedule=False)
-    after = make_signed_treatment(patient, dt.date(2026, 4, 1), schedule=False)
+    before = make_signed_treatment(patient, dt.date(2026, 3, 31))
+    after = make_signed_treatment(patient, dt.date(2026, 4, 1))
     onset = dt.date(2026, 4, 5)
     old = side_effect_report(
         patient=patient, treatment=before, user=staff, data=data(onset=onset, resolved_on=None)
@@ -85,12 +85,12 @@ def test_the_service_refuses_broken_rules(patient, treatment, staff, overrides, 
 
 
 def test_a_report_needs_a_signed_treatment_of_the_same_patient(
-    patient, make_patient, make_signed_treatment, staff
+    patient, make_patient, make_signed_treatment, make_draft_treatment, staff
 ):
-    other = make_signed_treatment(make_patient(), dt.date(2026, 4, 10), schedule=False)
+    other = make_signed_treatment(make_patient(), dt.date(2026, 4, 10))
     with pytest.raises(ValidationError, match="belongs to another patient"):
         side_effect_report(patient=patient, treatment=other, user=staff, data=data())
-    draft = make_signed_treatment(patient, dt.date(2026, 4, 10), schedule=False, status="draft")
+    draft = make_draft_treatment(patient, dt.date(2026, 4, 10))
     with pytest.raises(ValidationError, match="signed treatment"):
         side_effect_report(patient=patient, treatment=draft, user=staff, data=data())
 
@@ -130,12 +130,12 @@ def test_the_form_shows_each_rule_on_its_field(staff_client, patient, treatment)
 
 
 def test_the_form_offers_only_the_patients_signed_treatments(
-    staff_client, patient, make_patient, make_signed_treatment
+    staff_client, patient, make_patient, make_signed_treatment, make_draft_treatment
 ):
-    older = make_signed_treatment(patient, dt.date(2026, 1, 5), schedule=False)
-    latest = make_signed_treatment(patient, dt.date(2026, 4, 1), schedule=False)
-    draft = make_signed_treatment(patient, dt.date(2026, 4, 15), schedule=False, status="draft")
-    stranger = make_signed_treatment(make_patient(), dt.date(2026, 4, 2), schedule=False)
+    older = make_signed_treatment(patient, dt.date(2026, 1, 5))
+    latest = make_signed_treatment(patient, dt.date(2026, 4, 1))
+    draft = make_draft_treatment(patient, dt.date(2026, 4, 15))
+    stranger = make_signed_treatment(make_patient(), dt.date(2026, 4, 2))
     page = staff_client.get(reverse("sideeffect_create", args=[patient.pk])).content.decode()
     select = page[page.index('<select name="treatment"') :]
     select = select[: select.index("</select>")]

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import login_verified
+from tests.helpers.auth import login_verified
+from tests.helpers.forms import lot_admin_form
 from treatments.models import Lot
 
 pytestmark = pytest.mark.django_db
@@ -33,32 +34,12 @@ def test_the_lot_changelist_shows_stock_and_filters(root_client, make_treatment,
     assert "87.5" in response.content.decode()
 
 
-def lot_form(lot, **overrides):
-    data = {
-        "product": lot.product_id,
-        "lot_number": lot.lot_number,
-        "manufacturer": "",
-        "received_on": "2025-01-01",
-        "expires_on": "2030-01-01",
-        "concentration": "1",
-        "quantity_received_ml": "100",
-        "storage_location": "",
-        "storage_temperature_c": "",
-        "status": "released",
-        "recall_reason": "",
-        "certificate_of_analysis": "",
-        "notes": "",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_an_invalid_lot_edit_in_the_admin_shows_the_error_and_saves_nothing(
     root_client, make_treatment, patient, lot
 ):
     make_treatment(patient, doses=["10"])
     url = reverse("admin:treatments_lot_change", args=[lot.pk])
-    response = root_client.post(url, lot_form(lot, quantity_received_ml="5", concentration="2"))
+    response = root_client.post(url, lot_admin_form(lot, quantity_received_ml="5", concentration="2"))
     body = response.content.decode()
     assert response.status_code == 200
     assert "10 ml from this lot were already administered" in body
@@ -69,9 +50,9 @@ def test_an_invalid_lot_edit_in_the_admin_shows_the_error_and_saves_nothing(
 
 def test_a_recall_in_the_admin_records_who_and_when(root_client, superuser, lot):
     url = reverse("admin:treatments_lot_change", args=[lot.pk])
-    response = root_client.post(url, lot_form(lot, status="recalled"))
+    response = root_client.post(url, lot_admin_form(lot, status="recalled"))
     assert "Say why the lot is recalled." in response.content.decode()
-    root_client.post(url, lot_form(lot, status="recalled", recall_reason="Supplier notice 12"))
+    root_client.post(url, lot_admin_form(lot, status="recalled", recall_reason="Supplier notice 12"))
     lot.refresh_from_db()
     assert (lot.status, lot.recalled_by) == ("recalled", superuser)
     assert lot.recalled_at is not None

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
 from treatments.models import FollowUpStatus, Treatment, TreatmentStatus
 from treatments.services.signing import treatment_amend, treatment_void
 

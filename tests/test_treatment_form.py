@@ -7,34 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.helpers.forms import treatment_edit_data, treatment_form_data
 from treatments.models import Administration, Indication, Treatment
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(lot, *, administrations=None, **overrides):
-    rows = administrations or [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "5"}]
-    data = {
-        "performed_at": (timezone.localtime() - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
-        "indication": Indication.objects.get(code="autoimmune").pk,
-        "course_position": "initial",
-        "consent_confirmed": "on",
-        "anti_inflammatories_paused": "on",
-        "product_thawed_inspected": "on",
-        "notes": "",
-        "administrations-TOTAL_FORMS": str(len(rows)),
-        "administrations-INITIAL_FORMS": "0",
-        "administrations-MIN_NUM_FORMS": "0",
-        "administrations-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        values = {"site": "", "whole_dose_given": "on", "not_given_reason": ""}
-        values.update(row)
-        for key, value in values.items():
-            if value is not None:
-                data[f"administrations-{index}-{key}"] = value
-    data.update(overrides)
-    return data
 
 
 def test_the_form_starts_with_sensible_defaults(physician_client, make_patient, lot):
@@ -59,7 +35,7 @@ def test_the_course_defaults_to_booster_after_a_treatment(physician_client, make
 def test_a_physician_records_a_draft_and_posted_control_fields_are_ignored(
     physician_client, physician, patient, lot, other_physician
 ):
-    data = form_data(
+    data = treatment_form_data(
         lot,
         physician=other_physician.pk,
         status="signed",
@@ -80,12 +56,12 @@ def test_a_physician_records_a_draft_and_posted_control_fields_are_ignored(
 
 def test_staff_must_choose_a_physician(staff_client, staff, patient, lot, physician):
     url = reverse("treatment_create", args=[patient.pk])
-    response = staff_client.post(url, form_data(lot))
+    response = staff_client.post(url, treatment_form_data(lot))
     assert "This field is required." in response.content.decode()
     assert not Treatment.objects.exists()
-    staff_client.post(url, form_data(lot, physician=staff.pk))
+    staff_client.post(url, treatment_form_data(lot, physician=staff.pk))
     assert not Treatment.objects.exists()
-    staff_client.post(url, form_data(lot, physician=physician.pk))
+    staff_client.post(url, treatment_form_data(lot, physician=physician.pk))
     treatment = Treatment.objects.get()
     assert (treatment.physician, treatment.created_by) == (physician, staff)
 
@@ -101,7 +77,7 @@ def test_staff_must_choose_a_physician(staff_client, staff, patient, lot, physic
 def test_the_form_reports_dose_errors(physician_client, patient, lot, doses, message):
     rows = [{"route": "iv_drip", "lot": lot.pk, "dose_billion": dose} for dose in doses]
     response = physician_client.post(
-        reverse("treatment_create", args=[patient.pk]), form_data(lot, administrations=rows)
+        reverse("treatment_create", args=[patient.pk]), treatment_form_data(lot, administrations=rows)
     )
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -112,7 +88,9 @@ def test_the_form_explains_why_a_lot_cannot_be_used(physician_client, patient, m
     expired = make_lot(lot_number="OLD-1", expires_on=dt.date(2025, 12, 1))
     response = physician_client.post(
         reverse("treatment_create", args=[patient.pk]),
-        form_data(expired, administrations=[{"route": "iv_drip", "lot": expired.pk, "dose_billion": "2"}]),
+        treatment_form_data(
+            expired, administrations=[{"route": "iv_drip", "lot": expired.pk, "dose_billion": "2"}]
+        ),
     )
     assert "Lot OLD-1 expired on 2025-12-01. It cannot be administered." in response.content.decode()
     assert "OLD-1" not in response.context["formset"].forms[0]["lot"].as_widget().split("<option")[1]
@@ -121,31 +99,21 @@ def test_the_form_explains_why_a_lot_cannot_be_used(physician_client, patient, m
 def test_a_local_injection_needs_a_site(physician_client, patient, lot):
     rows = [{"route": "local_injection", "lot": lot.pk, "dose_billion": "2"}]
     response = physician_client.post(
-        reverse("treatment_create", args=[patient.pk]), form_data(lot, administrations=rows)
+        reverse("treatment_create", args=[patient.pk]), treatment_form_data(lot, administrations=rows)
     )
     assert "Name the site for a local injection" in response.content.decode()
     rows[0]["site"] = "left knee"
     physician_client.post(
-        reverse("treatment_create", args=[patient.pk]), form_data(lot, administrations=rows)
+        reverse("treatment_create", args=[patient.pk]), treatment_form_data(lot, administrations=rows)
     )
     assert Administration.objects.get().site == "left knee"
 
 
 def test_save_and_sign_goes_to_the_signature(physician_client, patient, lot):
     response = physician_client.post(
-        reverse("treatment_create", args=[patient.pk]), form_data(lot, then_sign="1")
+        reverse("treatment_create", args=[patient.pk]), treatment_form_data(lot, then_sign="1")
     )
     assert response["Location"] == reverse("treatment_sign", args=[Treatment.objects.get().pk])
-
-
-def edit_data(treatment, lot, rows, **overrides):
-    existing = list(treatment.administrations.active().order_by("order"))
-    data = form_data(lot, administrations=rows, version=treatment.version, **overrides)
-    data["administrations-INITIAL_FORMS"] = str(len(existing))
-    for index, administration in enumerate(existing):
-        data[f"administrations-{index}-id"] = administration.pk
-        data[f"administrations-{index}-treatment"] = treatment.pk
-    return data
 
 
 def test_editing_a_draft_changes_and_removes_administrations(physician_client, make_treatment, patient, lot):
@@ -155,7 +123,7 @@ def test_editing_a_draft_changes_and_removes_administrations(physician_client, m
         {"route": "iv_drip", "lot": lot.pk, "dose_billion": "6", "DELETE": "on"},
     ]
     response = physician_client.post(
-        reverse("treatment_update", args=[treatment.pk]), edit_data(treatment, lot, rows)
+        reverse("treatment_update", args=[treatment.pk]), treatment_edit_data(treatment, lot, rows)
     )
     assert response.status_code == 302
     active = list(treatment.administrations.active())
@@ -168,10 +136,10 @@ def test_editing_a_draft_changes_and_removes_administrations(physician_client, m
 @pytest.mark.security("stale_forms")
 def test_a_stale_draft_form_gets_a_conflict(physician_client, make_treatment, patient, lot):
     treatment = make_treatment(patient)
-    stale = edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "3"}])
+    stale = treatment_edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "3"}])
     physician_client.post(
         reverse("treatment_update", args=[treatment.pk]),
-        edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "2"}]),
+        treatment_edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "2"}]),
     )
     response = physician_client.post(reverse("treatment_update", args=[treatment.pk]), stale)
     assert "changed by someone else" in response.content.decode()
@@ -185,7 +153,7 @@ def test_a_signed_treatment_cannot_be_edited(physician_client, make_treatment, p
     assert response["Location"] == treatment.get_absolute_url()
     response = physician_client.post(
         url,
-        edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "1"}]),
+        treatment_edit_data(treatment, lot, [{"route": "iv_drip", "lot": lot.pk, "dose_billion": "1"}]),
         follow=True,
     )
     assert "signed and read-only" in response.content.decode()

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from tests.conftest import PASSWORD, login_verified
+from tests.helpers.auth import PASSWORD, login_verified
 from treatments.models import FollowUp, TreatmentStatus
 from treatments.services.signing import treatment_sign
 from treatments.services.treatments import treatment_save

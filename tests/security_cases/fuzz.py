@@ -5,8 +5,6 @@ tests/test_security_fuzz.py fuzzes each of them.
 """
 
 import datetime as dt
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,8 +16,6 @@ from hypothesis import strategies as st
 
 from clinic.models import StaleRecord
 
-PACKAGES = ("clinic", "treatments", "faq")
-SKIPPED_MODULES = ("migrations", "settings", "wsgi", "asgi")
 EXAMPLES = 200
 SAVED = 30
 
@@ -49,22 +45,6 @@ GARBAGE = st.one_of(
     st.dates().map(dt.date.isoformat),
     st.binary(max_size=40).map(lambda raw: raw.decode("latin-1")),
 )
-
-
-def project_forms() -> set[type]:
-    """Every Form subclass defined in the project's packages (importing each module first)."""
-    for package_name in PACKAGES:
-        package = importlib.import_module(package_name)
-        for module in pkgutil.walk_packages(package.__path__, prefix=f"{package_name}."):
-            if not any(part in SKIPPED_MODULES for part in module.name.split(".")):
-                importlib.import_module(module.name)
-    found, todo = set(), [forms.BaseForm]
-    while todo:
-        for subclass in todo.pop().__subclasses__():
-            todo.append(subclass)
-            if subclass.__module__.split(".")[0] in PACKAGES:
-                found.add(subclass)
-    return found
 
 
 def choice_values(field) -> list[str]:

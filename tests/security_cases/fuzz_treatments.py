@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from clinic.models import StaleRecord
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
 from tests.security_cases.fuzz import SERVICE_ERRORS, FormCase, _request, fresh
 from treatments.admin.records import LotAdminForm
 from treatments.forms.lots import LotForm
