@@ -287,7 +287,7 @@ LOGGING = {
         # Calendar-feed URLs carry a secret token; request logs (404s, runserver) must not show it.
         "redact_secrets": {"()": "clinic.log_filters.RedactSecretURLs"},
         # A 404 or CSRF line names the URL pattern, not the typed path (which may hold a name).
-        "route_not_path": {"()": "clinic.logsafety.RouteNotPathFilter"},
+        "route_not_path": {"()": "clinic.log_filters.RouteNotPathFilter"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
@@ -299,7 +299,10 @@ LOGGING = {
         # a patient's details: everything goes to the console handler only.
         "django": {"handlers": [], "level": "INFO"},
         "django.request": {"filters": ["route_not_path", "redact_secrets"]},
+        # A logger's filters see only the records logged on it, not those its children pass up:
+        # the CSRF refusal ("Forbidden (...): /path/") is logged on django.security.csrf.
         "django.security": {"filters": ["route_not_path"]},
+        "django.security.csrf": {"filters": ["route_not_path"]},
         "django.server": {"handlers": ["console"], "filters": ["redact_secrets"], "propagate": False},
         # WeasyPrint reports every rendering step at INFO; only its warnings belong in the log.
         "weasyprint": {"level": "WARNING"},

@@ -74,6 +74,16 @@ def test_an_impossible_date_range_is_explained_not_applied(admin_client_role, ev
     assert len(response.context["events"]) == 3
 
 
+def test_a_date_at_the_end_of_the_calendar_is_explained_not_a_server_error(admin_client_role, events):
+    # 9999-12-31 is a valid date, but the day after it is not: the bound keeps the arithmetic safe.
+    for url in (reverse("access_log"), reverse("access_log_export")):
+        response = admin_client_role.get(url, {"date_to": "9999-12-31"})
+        assert response.status_code == 200
+    page = admin_client_role.get(reverse("access_log"), {"date_to": "9999-12-31"})
+    assert "Choose a date from 1900-01-01 to 2999-12-31." in page.content.decode()
+    assert len(page.context["events"]) == 3
+
+
 def test_pages_keep_the_filter(admin_client_role, physician, patient):
     AccessEvent.objects.bulk_create([AccessEvent(user=physician, patient=patient) for _ in range(60)])
     response = admin_client_role.get(reverse("access_log"), {"user": physician.pk})

@@ -7,12 +7,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from clinic.form_parts import DateInput
+from clinic.form_parts import DateInput, check_period
 from treatments.models import AccessEvent
 
 
 class AccessLogFilterForm(forms.Form):
-    """The filter's form: Bootstrap classes on its fields, and a date range that runs forwards."""
+    """The filter's form: Bootstrap classes on its fields, and a date range in bounds that runs forwards."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -21,9 +21,12 @@ class AccessLogFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date must be on or after the start date.")
+        check_period(
+            self,
+            start="date_from",
+            end="date_to",
+            order_message="The end date must be on or after the start date.",
+        )
         return cleaned
 
 

@@ -1,10 +1,8 @@
 """Side-effect report, amendment, review and the figures' period."""
 
-import datetime as dt
-
 from django import forms
 
-from clinic.form_parts import DateInput, VersionedFormMixin
+from clinic.form_parts import DateInput, VersionedFormMixin, check_period
 from treatments.models import SideEffectReport
 from treatments.services.side_effects import REPORT_FIELDS
 
@@ -68,22 +66,16 @@ class ReviewForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-# Wide enough for any period of a clinic's records; beyond it, the day arithmetic and the time-zone
-# conversion of the period's ends overflow (a 500 found by the form fuzzing).
-EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-
-
 class PeriodForm(forms.Form):
     start = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
     end = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("start", "end"):
-            day = cleaned.get(name)
-            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-                self.add_error(name, f"Choose a date from {EARLIEST_DAY:%Y-%m-%d} to {LATEST_DAY:%Y-%m-%d}.")
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and start > end:
-            self.add_error("end", "The end of the period must be on or after its start.")
+        check_period(
+            self,
+            start="start",
+            end="end",
+            order_message="The end of the period must be on or after its start.",
+        )
         return cleaned
