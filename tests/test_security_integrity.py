@@ -14,7 +14,7 @@ from clinic.audit import historical_models
 from clinic.form_parts import VersionedFormMixin
 from clinic.models import ClinicalRecord
 from tests.helpers.forms import lot_admin_form, project_forms, treatment_edit_data
-from tests.urlwalk import all_patterns
+from tests.helpers.urlwalk import all_patterns
 from treatments.models import AccessEvent
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from django.utils import timezone
 from tests.helpers.auth import PASSWORD, login_verified
 from tests.helpers.forms import treatment_edit_data, treatment_form_data
 from tests.helpers.pages import assert_no_inline_code, assert_security_headers
+from tests.helpers.urlwalk import named_urls
 from tests.security_cases.matrix import EXPECTED, LOGIN, OBJECTS
-from tests.urlwalk import named_urls
 from treatments.services.calendar import calendar_feed_create
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import path, reverse
 
-from tests.urlwalk import concrete_urls
+from tests.helpers.urlwalk import concrete_urls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("login_required")]
 
