@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clinic.form_parts import DateInput, check_period
+from treatments.filters.base import ListFilterSet
 from treatments.models import AccessEvent
 
 
@@ -39,7 +40,7 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, timezone.get_current_timezone())
 
 
-class AccessLogFilter(django_filters.FilterSet):
+class AccessLogFilter(ListFilterSet):
     user = django_filters.ModelChoiceFilter(
         label="User", queryset=get_user_model().objects.order_by("username"), empty_label="Anyone"
     )

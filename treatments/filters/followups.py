@@ -28,7 +28,7 @@ class PatientChoiceField(forms.ModelChoiceField):
         return f"{obj.family_name}, {obj.given_name} ({obj.mrn})"
 
 
-class PatientFilter(django_filters.ModelChoiceFilter):
+class WorklistPatientFilter(django_filters.ModelChoiceFilter):
     field_class = PatientChoiceField
 
 
@@ -45,7 +45,7 @@ class WorklistFilter(ListFilterSet):
     kind = django_filters.ChoiceFilter(
         label="Step", choices=StepKind.choices, empty_label="All steps", widget=SELECT
     )
-    patient = PatientFilter(
+    patient = WorklistPatientFilter(
         label="Patient", queryset=active_patients, empty_label="All patients", widget=SELECT
     )
 

@@ -29,9 +29,7 @@ def access_log_events(*, filters: AccessLogFilter) -> QuerySet[AccessEvent]:
         "user__last_name",
         "patient__mrn",
     )
-    if filters.is_valid():
-        events = filters.filter_queryset(events)
-    return events
+    return filters.filter_queryset(events)
 
 
 def access_log_csv(*, filters: AccessLogFilter) -> Iterator[str]:
