@@ -90,7 +90,8 @@ CHECKLIST = (
     Item(
         18,
         "audit_trail",
-        "Audit trail of every create, change and void (user, time, old and new value, reason); bulk paths "
+        "Audit trail of every create, change and void (user, time, old and new value, reason), the Django "
+        "admin included (it saves through the services); bulk paths "
         "closed; opening a patient writes an access event that admins list and export",
         ("export_rows_streamed",),
     ),

@@ -31,6 +31,8 @@ from treatments.models import FollowUp, Lot, Patient, Product, Protocol, SideEff
 
 pytestmark = [
     pytest.mark.django_db,
+    # The admin is no second write path: its saves go through the services, with a reason.
+    pytest.mark.security("audit_trail", "no_delete", "stale_forms"),
     pytest.mark.time_machine(dt.datetime(2026, 3, 20, 9, tzinfo=dt.UTC), tick=False),
 ]
 

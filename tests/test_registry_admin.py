@@ -17,6 +17,8 @@ from treatments.services.protocol import protocol_save
 
 pytestmark = [
     pytest.mark.django_db,
+    # The admin is no second write path: its saves go through the services, with a reason.
+    pytest.mark.security("audit_trail", "no_delete", "stale_forms"),
     pytest.mark.time_machine(dt.datetime(2026, 3, 20, 9, tzinfo=dt.UTC), tick=False),
 ]
 
