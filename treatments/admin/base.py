@@ -92,7 +92,8 @@ class ServiceAdmin(ClinicalAdmin):
             raise ValidationError(conflict)
 
     def save_through_service(self, request, form, formsets, change):
-        raise NotImplementedError
+        """The one call to the record's service; every ServiceAdmin names its own (abstract here)."""
+        raise NotImplementedError(f"{type(self).__name__} must save through its record's service.")
 
     @staticmethod
     def reason(change: bool) -> str:
