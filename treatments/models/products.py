@@ -1,12 +1,11 @@
-"""Products and their lots: what the clinic buys, its batches, and stock derived from a ledger."""
+"""Products and their lots: what the clinic buys, its batches, and stock kept as a running balance."""
 
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -61,27 +60,39 @@ class LotStatus(models.TextChoices):
     DESTROYED = "destroyed", "Destroyed"
 
 
+# Written only through ``LotQuerySet.adjust_balance``; ``Lot.save()`` leaves them as stored.
+BALANCE_FIELDS = ["used_ml", "amending_ml"]
+
+
 class LotQuerySet(ClinicalQuerySet):
     def with_stock(self):
         """Annotate ``administered_ml`` and ``stock_on_hand_ml`` (received minus what active treatments used).
 
-        What counts is ``Administration.objects.counting_stock()``: administrations of drafts and
-        signed treatments; voided treatments and originals superseded by a signed amendment give
-        their volume back. One correlated subquery per lot, in the same single query.
+        Read from the running balance the services keep on each lot (``Lot.used_ml``), which always
+        equals what ``Administration.objects.counting_stock()`` uses from it: administrations of drafts
+        and signed treatments; voided treatments and originals superseded by a signed amendment give
+        their volume back. No subquery: a column of the lot row.
         """
-        # Looked up through the relation: importing the treatments module here would be a cycle.
-        administrations = self.model._meta.get_field("administrations").related_model.objects
-        used = (
-            administrations.counting_stock()
-            .filter(lot=models.OuterRef("pk"))
-            .order_by()
-            .values("lot")
-            .annotate(ml=Sum("volume_ml"))
-            .values("ml")
+        return self.annotate(administered_ml=models.F("used_ml")).annotate(
+            stock_on_hand_ml=models.F("quantity_received_ml") - models.F("used_ml")
         )
-        return self.annotate(administered_ml=Coalesce(models.Subquery(used), Decimal("0"))).annotate(
-            stock_on_hand_ml=models.F("quantity_received_ml") - models.F("administered_ml")
-        )
+
+    def adjust_balance(self, *, used_ml=Decimal("0"), amending_ml=Decimal("0")) -> None:
+        """Add to the running balance of these lots, in the database (``F()``, one UPDATE).
+
+        The one queryset write allowed on lots, and only for the two balance columns: the treatment
+        services call it for one lot at a time, holding its row lock, in the transaction that changes
+        the administrations. The balance is derived (its audit trail is the administrations' own
+        history), so it neither bumps the lot's version nor writes a lot history row. The database's
+        CheckConstraints refuse a balance that would run out.
+        """
+        values = {}
+        if used_ml:
+            values["used_ml"] = models.F("used_ml") + used_ml
+        if amending_ml:
+            values["amending_ml"] = models.F("amending_ml") + amending_ml
+        if values:
+            models.QuerySet.update(self, **values)
 
     def usable_on(self, day):
         """Lots that may be administered on ``day``: released, not expired."""
@@ -121,8 +132,24 @@ class Lot(ClinicalRecord):
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # The running balance, kept by the treatment services (``LotQuerySet.adjust_balance``) under the
+    # lot's row lock; never written by a form or by ``Lot.save()``. ``used_ml`` is what
+    # ``Administration.objects.counting_stock()`` uses from this lot. While a signed treatment's
+    # amendment is still a draft both count (conservatively); ``amending_ml`` is the original's
+    # volume counted twice that way, until the amendment is signed or voided.
+    used_ml = models.DecimalField(
+        "used (ml)", max_digits=9, decimal_places=3, default=Decimal("0"), editable=False
+    )
+    amending_ml = models.DecimalField(
+        "counted twice while an amendment is open (ml)",
+        max_digits=9,
+        decimal_places=3,
+        default=Decimal("0"),
+        editable=False,
+    )
 
-    history = HistoricalRecords()
+    # The balance is derived from the administrations, whose history records each change.
+    history = HistoricalRecords(excluded_fields=BALANCE_FIELDS)
     objects = LotQuerySet.as_manager()
 
     class Meta:
@@ -147,6 +174,18 @@ class Lot(ClinicalRecord):
                 condition=~Q(status="recalled") | (~Q(recall_reason="") & Q(recalled_at__isnull=False)),
                 name="lot_recall_has_reason",
             ),
+            # The balance never runs out: what was used never exceeds what was received (apart from
+            # an open amendment's original, counted twice until the amendment is signed or voided).
+            # The service's stock check says so first, in words ("Only 2 ml … left in lot …").
+            models.CheckConstraint(
+                condition=Q(used_ml__gte=0, amending_ml__gte=0, amending_ml__lte=models.F("used_ml")),
+                name="lot_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(used_ml__lte=models.F("quantity_received_ml") + models.F("amending_ml")),
+                name="lot_used_within_received",
+                violation_error_message="More was administered from this lot than it received.",
+            ),
         ]
         indexes = [
             # The lot list and the administration form filter by status and expiry.
@@ -170,6 +209,17 @@ class Lot(ClinicalRecord):
         if errors:
             raise ValidationError(errors)
 
+    def save(self, *args, **kwargs):
+        # An edit never writes the balance: the form's copy of the row may be older than the last
+        # administration. Only ``LotQuerySet.adjust_balance`` changes it.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in BALANCE_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
     def is_expired_on(self, day) -> bool:
         return self.expires_on < day
 
@@ -184,5 +234,6 @@ class Lot(ClinicalRecord):
         return ""
 
     def current_stock_ml(self) -> Decimal:
-        """Stock on hand from the ledger (one query; list pages annotate with ``with_stock()``)."""
+        """Stock on hand from the stored balance, as it is now (one query of this lot's row; list
+        pages annotate with ``with_stock()``)."""
         return Lot.objects.with_stock().values_list("stock_on_hand_ml", flat=True).get(pk=self.pk)

@@ -1,10 +1,7 @@
 """Lot writes: receiving and editing a lot without breaking the stock ledger, and recalling one."""
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from clinic.audit import attribute
@@ -19,7 +16,9 @@ def lot_problems(lot: Lot) -> dict[str, str]:
     """
     if lot._state.adding or lot.pk is None:
         return {}
-    stored = Lot._base_manager.filter(pk=lot.pk).values("status", "concentration", "product_id").first()
+    stored = (
+        Lot._base_manager.filter(pk=lot.pk).values("status", "concentration", "product_id", "used_ml").first()
+    )
     if stored is None:
         return {}
     errors = {}
@@ -27,16 +26,21 @@ def lot_problems(lot: Lot) -> dict[str, str]:
         errors["status"] = "A recalled lot stays recalled (or is destroyed); it cannot be used again."
     if stored["status"] != LotStatus.RECALLED and lot.status == LotStatus.RECALLED and not lot.recall_reason:
         errors["recall_reason"] = "Say why the lot is recalled."
-    usage = Administration.objects.active().filter(lot_id=lot.pk)
-    figures = usage.aggregate(count=Count("id"))
-    used = usage.counting_stock().aggregate(ml=Sum("volume_ml"))["ml"] or Decimal("0")
-    if figures["count"]:
-        if lot.concentration is not None and lot.concentration != stored["concentration"]:
+    # The running balance (what counting administrations use); the lot's administrations are
+    # counted only when the concentration or the product is about to change.
+    used = stored["used_ml"]
+    concentration_changes = lot.concentration is not None and lot.concentration != stored["concentration"]
+    product_changes = bool(lot.product_id) and lot.product_id != stored["product_id"]
+    count = 0
+    if concentration_changes or product_changes:
+        count = Administration.objects.active().filter(lot_id=lot.pk).count()
+    if count:
+        if concentration_changes:
             errors["concentration"] = (
-                f"The concentration cannot change: {figures['count']} administrations were measured "
+                f"The concentration cannot change: {count} administrations were measured "
                 f"at {format_amount(stored['concentration'])} billion per ml."
             )
-        if lot.product_id and lot.product_id != stored["product_id"]:
+        if product_changes:
             errors["product"] = "The product cannot change once the lot has been administered."
     if lot.quantity_received_ml is not None and lot.quantity_received_ml < used:
         errors["quantity_received_ml"] = (
@@ -49,12 +53,16 @@ def lot_problems(lot: Lot) -> dict[str, str]:
 @transaction.atomic
 def lot_save(*, lot: Lot, user, expected_version=None, reason: str = "") -> Lot:
     """Create or update a lot. Setting the status to recalled here records who and when, as
-    ``lot_recall`` does."""
+    ``lot_recall`` does. The lot's row is locked first, so its running balance cannot move between
+    the quantity check and the save (the save never writes the balance)."""
     creating = lot._state.adding
     if creating:
         lot.created_by = user
     else:
         lot.check_version(expected_version)
+        lot.used_ml, lot.amending_ml = (
+            Lot._base_manager.select_for_update().values_list("used_ml", "amending_ml").get(pk=lot.pk)
+        )
     if lot.status == LotStatus.RECALLED and lot.recalled_at is None:
         lot.recalled_at = timezone.now()
         lot.recalled_by = user

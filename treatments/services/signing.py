@@ -13,12 +13,20 @@ from treatments.services.followups import (
     followups_schedule,
 )
 from treatments.services.treatments import (
+    adjust_stock,
     check_administrations,
     lock_draft,
+    lock_lots,
     lock_patient,
     renumber_rounds,
     treatment_save,
+    volumes_by_lot,
 )
+
+
+def _negated(volumes: dict) -> dict:
+    return {lot_id: -ml for lot_id, ml in volumes.items()}
+
 
 SIGNATURE_REFUSED = "The password is not correct. The treatment was not signed."
 
@@ -85,7 +93,12 @@ def treatment_sign_reauthenticated(*, treatment: Treatment, user, expected_versi
     if problems:
         raise ValidationError(problems)
     treatment.full_clean()
-    check_administrations(treatment=treatment, administrations=list(treatment.administrations.active()))
+    original_volumes = volumes_by_lot(treatment.amends_id) if treatment.amends_id else {}
+    check_administrations(
+        treatment=treatment,
+        administrations=list(treatment.administrations.active()),
+        original=original_volumes,
+    )
 
     treatment.status = TreatmentStatus.SIGNED
     treatment.signed_at = timezone.now()
@@ -97,6 +110,8 @@ def treatment_sign_reauthenticated(*, treatment: Treatment, user, expected_versi
         original.status = TreatmentStatus.AMENDED
         attribute(original, user=user, reason=f"Superseded by an amendment: {treatment.amendment_reason}")
         original.save()
+        # The superseded original gives its volume back, and is no longer counted twice.
+        adjust_stock(used=_negated(original_volumes), amending=_negated(original_volumes))
         followups_move_to_amendment(original=original, amendment=treatment, user=user)
     followups_schedule(treatment=treatment, user=user)
     renumber_rounds(patient_id=treatment.patient_id, user=user)
@@ -150,6 +165,11 @@ def treatment_amend(*, treatment: Treatment, user, reason: str) -> Treatment:
             f"An amendment of this treatment is already open (started {existing.created_at:%Y-%m-%d}). "
             "Finish or void it first."
         )
+    # While the amendment is a draft both count against stock; the original's volume is marked as
+    # counted twice first, so the copies fit even when the original took a lot's last vial.
+    original_volumes = volumes_by_lot(original.pk)
+    lock_lots(original_volumes)
+    adjust_stock(amending=original_volumes)
     amendment = Treatment(amends=original, amendment_reason=reason)
     for name in AMENDMENT_COPIED_FIELDS:
         setattr(amendment, name, getattr(original, name))
@@ -193,6 +213,13 @@ def treatment_void(*, treatment: Treatment, user, reason: str, expected_version=
         )
     if not can_void(treatment, user):
         raise PermissionDenied("You may void only drafts you created; a physician voids signed treatments.")
+    # Its administrations stop counting: their volume returns to their lots (and a draft
+    # amendment's original is no longer counted twice).
+    returned = volumes_by_lot(treatment.pk)
+    draft_amendment = treatment.amends_id and treatment.signed_at is None
+    original = volumes_by_lot(treatment.amends_id) if draft_amendment else {}
+    lock_lots(list(returned) + list(original))
+    adjust_stock(used=_negated(returned), amending=_negated(original))
     treatment.mark_voided(user=user, reason=reason)
     treatment.status = TreatmentStatus.VOIDED
     history_reason = f"Voided: {treatment.void_reason}"

@@ -42,6 +42,42 @@ def lock_draft(treatment: Treatment, expected_version=None) -> None:
         )
 
 
+def volumes_by_lot(treatment_id) -> dict[int, Decimal]:
+    """What one treatment's active administrations take from each lot (ml by lot pk). Reads only that
+    treatment's rows, however many administrations its lots hold."""
+    if treatment_id is None:
+        return {}
+    rows = (
+        Administration.objects.active()
+        .filter(treatment_id=treatment_id)
+        .order_by()
+        .values("lot_id")
+        .annotate(ml=Sum("volume_ml"))
+        .values_list("lot_id", "ml")
+    )
+    return dict(rows)
+
+
+def lock_lots(lot_ids) -> dict[int, Lot]:
+    """Lock lot rows by pk order (after the patient and the treatment: the documented lock order)."""
+    ids = sorted({pk for pk in lot_ids if pk})
+    return {lot.pk: lot for lot in Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def adjust_stock(*, used: dict | None = None, amending: dict | None = None) -> None:
+    """Move the running balance of the locked lots by ``used`` (and ``amending``) ml, by lot pk: one
+    UPDATE per lot that changes, in the transaction that changes the administrations."""
+    used, amending = used or {}, amending or {}
+    for lot_id in sorted(set(used) | set(amending)):
+        Lot.objects.filter(pk=lot_id).adjust_balance(
+            used_ml=used.get(lot_id, Decimal("0")), amending_ml=amending.get(lot_id, Decimal("0"))
+        )
+
+
+def _difference(new: dict, old: dict) -> dict:
+    return {pk: new.get(pk, Decimal("0")) - old.get(pk, Decimal("0")) for pk in set(new) | set(old)}
+
+
 def _messages(error: ValidationError, prefix: str = "") -> list[str]:
     return [f"{prefix}{message}" for message in error.messages]
 
@@ -51,22 +87,32 @@ def _flat_errors(errors: list[str]):
         raise ValidationError(errors)
 
 
-def check_administrations(*, treatment: Treatment, administrations: list[Administration]) -> dict:
+def check_administrations(
+    *,
+    treatment: Treatment,
+    administrations: list[Administration],
+    held: dict | None = None,
+    original: dict | None = None,
+) -> dict:
     """Apply every dose, lot and stock rule to the administrations a treatment will hold.
 
     Locks the lots involved (ordered by pk, so two writers never deadlock) until the transaction
     ends, computes each volume from its lot's concentration, and raises a ValidationError listing
     every problem. Returns the locked lots by pk. Call inside ``transaction.atomic``.
+
+    ``held`` is what this treatment's stored administrations already take from each lot, and
+    ``original`` what the original an amendment supersedes takes (``volumes_by_lot``; read here when
+    not given). Their lots are locked too: the caller moves their balance after saving.
     """
     errors = []
     day = treatment.treatment_date
-    lot_ids = sorted({a.lot_id for a in administrations if a.lot_id})
-    lots = {lot.pk: lot for lot in Lot.objects.select_for_update().filter(pk__in=lot_ids).order_by("pk")}
+    held = volumes_by_lot(treatment.pk) if held is None else held
+    if original is None:
+        original = volumes_by_lot(treatment.amends_id) if treatment.amends_id else {}
+    lots = lock_lots([a.lot_id for a in administrations] + list(held) + list(original))
     # An amendment restates what the original recorded: lots the original already used are not
     # refused for having been recalled since (the administration happened); new lots are.
-    exempt = set()
-    if treatment.amends_id:
-        exempt = set(treatment.amends.administrations.active().values_list("lot_id", flat=True).distinct())
+    exempt = set(original)
 
     total = Decimal("0")
     needed = defaultdict(Decimal)
@@ -106,28 +152,24 @@ def check_administrations(*, treatment: Treatment, administrations: list[Adminis
         errors.append(over_maximum_message(total, protocol.max_dose_billion))
 
     if needed and not errors:
-        errors.extend(_stock_errors(treatment, lots, needed))
+        errors.extend(_stock_errors(lots, needed, held, original))
     _flat_errors(errors)
     return lots
 
 
-def _stock_errors(treatment: Treatment, lots: dict, needed: dict) -> list[str]:
+def _stock_errors(lots: dict, needed: dict, held: dict, original: dict) -> list[str]:
     """Compare what the draft needs with what is left once every other current treatment is counted.
 
-    Runs after the lots are locked: a second writer waits for the first to commit and then sees
-    its administrations here, so the last vial goes to exactly one of them.
+    Reads the running balance of the locked lots (never their administrations): a second writer
+    waits for the first to commit and then reads its balance, so the last vial goes to exactly one
+    of them. What this draft already holds is not counted twice, nor is the original an amendment
+    supersedes (its volume comes back when the amendment is signed).
     """
-    others = Administration.objects.counting_stock().filter(lot_id__in=list(needed))
-    if treatment.pk:
-        others = others.exclude(treatment_id=treatment.pk)
-    if treatment.amends_id:
-        # The original's volume comes back when the amendment is signed; it is not used twice.
-        others = others.exclude(treatment_id=treatment.amends_id)
-    used = dict(others.values("lot_id").annotate(ml=Sum("volume_ml")).values_list("lot_id", "ml"))
     errors = []
     for lot_id, ml in needed.items():
         lot = lots[lot_id]
-        left = max(lot.quantity_received_ml - (used.get(lot_id) or Decimal("0")), Decimal("0"))
+        others = lot.used_ml - held.get(lot_id, Decimal("0")) - original.get(lot_id, Decimal("0"))
+        left = max(lot.quantity_received_ml - others, Decimal("0"))
         if ml > left:
             errors.append(
                 f"Only {format_amount(left)} ml ({format_amount(left * lot.concentration)} billion) left "
@@ -159,6 +201,7 @@ def treatment_save(
     administration of the draft that is not listed is voided ("Removed from draft") and its volume
     returns to stock. Volumes are computed here from each lot's concentration, never taken from a form.
     ``administration_versions`` maps an existing administration's pk to the version its form loaded.
+    Each lot's running balance moves by the difference, under its lock, in this transaction.
     """
     creating = treatment._state.adding
     lock_patient(treatment.patient_id)
@@ -172,7 +215,8 @@ def treatment_save(
             Administration(pk=pk).check_version(version)
     treatment.full_clean()
     _check_physician(treatment)
-    check_administrations(treatment=treatment, administrations=administrations)
+    held = volumes_by_lot(treatment.pk) if not creating else {}
+    check_administrations(treatment=treatment, administrations=administrations, held=held)
 
     attribute(treatment, user=user, reason=reason or ("Drafted" if creating else "Draft edited"))
     treatment.save()
@@ -190,6 +234,10 @@ def treatment_save(
         removed.mark_voided(user=user, reason=REMOVED_FROM_DRAFT)
         attribute(removed, user=user, reason=REMOVED_FROM_DRAFT)
         removed.save()
+    holds = defaultdict(Decimal)
+    for administration in administrations:
+        holds[administration.lot_id] += administration.volume_ml
+    adjust_stock(used=_difference(holds, held))
     renumber_rounds(patient_id=treatment.patient_id, user=user)
     treatment.refresh_from_db(fields=["round_number", "version"])
     return treatment
