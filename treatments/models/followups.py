@@ -244,8 +244,14 @@ class FollowUp(ClinicalRecord):
         indexes = [
             # The worklist: open follow-ups by due date, and overdue ones by window end.
             models.Index(fields=["status", "due_on"], name="followup_status_due_idx"),
-            models.Index(fields=["status", "window_end"], name="followup_status_window_idx"),
+            # The worklist's "Overdue" section (status, window_end < today, ordered by window_end,
+            # due_on, id): the page's rows come in index order, no sort of every overdue row. It
+            # also serves the "missed" half of "Recently completed" (status, window_end >= since).
+            models.Index(fields=["status", "window_end", "due_on"], name="followup_worklist_overdue_idx"),
             models.Index(fields=["patient", "due_on"], name="followup_patient_due_idx"),
+            # The patient page's follow-up panels: a patient's completed follow-ups by completion
+            # (outcome_series, patient_pending_plans: patient, status = completed, completed_at).
+            models.Index(fields=["patient", "status", "completed_at"], name="followup_patient_done_idx"),
             # "Recently completed": most follow-ups end up completed, so this section needs its own.
             models.Index(fields=["status", "completed_at"], name="followup_status_done_idx"),
         ]
