@@ -1,21 +1,19 @@
 """SQLite's query-planner statistics kept fresh. Before a connection closes it runs
 ``PRAGMA optimize``, SQLite's advice for short-lived connections (one per request here): it runs
 ANALYZE only on the tables this connection queried whose statistics are missing or stale, reading
-at most ``ANALYSIS_LIMIT`` rows per index. ``seed_demo`` runs a full ANALYZE after seeding.
+at most 1000 rows per index (``analysis_limit``). ``seed_demo`` runs a full ANALYZE after seeding.
 PostgreSQL keeps its own statistics (autovacuum); nothing happens there."""
 
 import contextlib
 
 from django.db import DatabaseError
 
-ANALYSIS_LIMIT = 1000
-
 
 def keep_statistics_fresh(sender, connection, **kwargs):
     """``connection_created`` receiver: cap the analysis, and optimize on this wrapper's close."""
     if connection.vendor != "sqlite":
         return
-    connection.connection.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+    connection.connection.execute("PRAGMA analysis_limit=1000")
     if "_close" in vars(connection):  # already wrapped on an earlier connect of this wrapper
         return
     close = connection._close
