@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -114,25 +115,58 @@ class FollowUpQuerySet(ClinicalQuerySet):
         )
 
     def with_worklist_relations(self):
-        """What a worklist row shows, in one query: patient, step, physician and the attempts count."""
-        return self.select_related("patient", "step", "treatment__physician").annotate(
-            attempt_count=models.Count("attempts")
+        """What a worklist row shows, in the same query: patient and step. The attempts are counted
+        by ``with_attempt_counts`` on the rows of the page only."""
+        return self.select_related("patient", "step")
+
+    def with_attempt_counts(self):
+        """Each row's contact attempts, one correlated count per row returned (use it on a page of
+        rows, not before a LIMIT: a grouped count would count the attempts of every row first)."""
+        attempts = (
+            FollowUpAttempt.objects.filter(followup=models.OuterRef("pk"))
+            .order_by()
+            .values("followup")
+            .annotate(total=models.Count("pk"))
+            .values("total")
         )
+        return self.annotate(attempt_count=Coalesce(models.Subquery(attempts), 0))
 
     def worklist_counts(self, today: dt.date | None = None) -> dict[str, int]:
         """Open follow-ups per worklist section, in one query (the dashboard's figures)."""
-        today = today or timezone.localdate()
-        day = dt.timedelta(days=1)
-        return self.open().aggregate(
-            due_today=models.Count("pk", filter=Q(due_on__lte=today, window_end__gte=today)),
-            due_this_week=models.Count(
-                "pk", filter=Q(due_on__gte=today + day, due_on__lte=today + (WEEK_DAYS - 1) * day)
-            ),
-            overdue=models.Count("pk", filter=Q(window_end__lt=today)),
-            upcoming=models.Count(
-                "pk", filter=Q(due_on__gte=today + WEEK_DAYS * day, due_on__lte=today + UPCOMING_DAYS * day)
-            ),
+        conditions = section_conditions(today or timezone.localdate())
+        del conditions["recent"]
+        return self._count_sections(conditions)
+
+    def worklist_totals(self, today: dt.date | None = None) -> dict[str, int]:
+        """Every worklist section's full count, the recently closed one too, in one query."""
+        return self._count_sections(section_conditions(today or timezone.localdate()))
+
+    def _count_sections(self, conditions: dict[str, Q]) -> dict[str, int]:
+        # Only the rows of some section are read (the OR lets the database use the status indexes).
+        either = Q()
+        for condition in conditions.values():
+            either |= condition
+        return (
+            self.active()
+            .filter(either)
+            .aggregate(**{key: models.Count("pk", filter=condition) for key, condition in conditions.items()})
         )
+
+
+def section_conditions(today: dt.date) -> dict[str, Q]:
+    """Each worklist section's rule as one condition, the same as the QuerySet methods above."""
+    day = dt.timedelta(days=1)
+    scheduled = Q(status=FollowUpStatus.SCHEDULED)
+    since = today - RECENT_DAYS * day
+    return {
+        "due_today": scheduled & Q(due_on__lte=today, window_end__gte=today),
+        "due_this_week": scheduled & Q(due_on__gte=today + day, due_on__lte=today + (WEEK_DAYS - 1) * day),
+        "overdue": scheduled & Q(window_end__lt=today),
+        "upcoming": scheduled
+        & Q(due_on__gte=today + WEEK_DAYS * day, due_on__lte=today + UPCOMING_DAYS * day),
+        "recent": Q(status=FollowUpStatus.COMPLETED, completed_at__gte=local_midnight(since))
+        | Q(status=FollowUpStatus.MISSED, window_end__gte=since),
+    }
 
 
 class FollowUp(ClinicalRecord):
@@ -210,8 +244,14 @@ class FollowUp(ClinicalRecord):
         indexes = [
             # The worklist: open follow-ups by due date, and overdue ones by window end.
             models.Index(fields=["status", "due_on"], name="followup_status_due_idx"),
-            models.Index(fields=["status", "window_end"], name="followup_status_window_idx"),
+            # The worklist's "Overdue" section (status, window_end < today, ordered by window_end,
+            # due_on, id): the page's rows come in index order, no sort of every overdue row. It
+            # also serves the "missed" half of "Recently completed" (status, window_end >= since).
+            models.Index(fields=["status", "window_end", "due_on"], name="followup_worklist_overdue_idx"),
             models.Index(fields=["patient", "due_on"], name="followup_patient_due_idx"),
+            # The patient page's follow-up panels: a patient's completed follow-ups by completion
+            # (outcome_series, patient_pending_plans: patient, status = completed, completed_at).
+            models.Index(fields=["patient", "status", "completed_at"], name="followup_patient_done_idx"),
             # "Recently completed": most follow-ups end up completed, so this section needs its own.
             models.Index(fields=["status", "completed_at"], name="followup_status_done_idx"),
         ]

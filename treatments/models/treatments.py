@@ -153,6 +153,9 @@ class Treatment(ClinicalRecord):
         indexes = [
             # The patient page lists a patient's treatments newest first.
             models.Index(fields=["patient", "-performed_at"], name="treatment_patient_date_idx"),
+            # The dashboard's and the side-effect figures' period queries: signed treatments
+            # performed in a period (treatments_in_period: status IN signed, performed_at range).
+            models.Index(fields=["status", "performed_at"], name="treatment_status_date_idx"),
         ]
 
     def __str__(self):

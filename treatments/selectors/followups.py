@@ -8,8 +8,9 @@ from django.db.models import F
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt, Patient
 
-# Rows shown per worklist section; the section's full count is always shown, filters narrow it.
-SECTION_LIMIT = 100
+# Rows per page of a worklist section; the section's full count is always shown, and a "more" link
+# opens the section's next page.
+SECTION_LIMIT = 25
 BY_DUE_DATE = ("due_on", "id")
 # key, title, help, the FollowUp queryset method that selects the section, the order of its rows.
 SECTIONS = (
@@ -41,6 +42,24 @@ class WorklistSection:
     help: str
     rows: list[FollowUp]
     count: int  # all of the section's follow-ups, beyond the rows shown
+    page: int = 1  # the page of the section the rows are on (1 when the section is not shown)
+    shown: bool = True  # False when another section's page is asked for
+
+    @property
+    def first_row(self) -> int:
+        return (self.page - 1) * SECTION_LIMIT + 1 if self.rows else 0
+
+    @property
+    def last_row(self) -> int:
+        return (self.page - 1) * SECTION_LIMIT + len(self.rows)
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.shown and self.last_row < self.count else None
+
+    @property
+    def previous_page(self) -> int | None:
+        return self.page - 1 if self.shown and self.page > 1 else None
 
 
 @dataclasses.dataclass
@@ -70,19 +89,42 @@ def followup_counts(*, today: dt.date, filters: WorklistFilter | None = None) ->
     return _filtered(filters).worklist_counts(today)
 
 
-def followup_worklist(*, filters: WorklistFilter | None, today: dt.date) -> Worklist:
-    """Due today, due this week, overdue, upcoming and recently completed, each with at most
-    SECTION_LIMIT rows and its full count. Six queries whatever the number of rows (and those of
-    the filters' own checks)."""
-    counts = followup_counts(today=today, filters=filters)
-    rows = _filtered(filters).with_worklist_relations()
+def section_keys() -> tuple[str, ...]:
+    return tuple(key for key, *_ in SECTIONS)
+
+
+def followup_worklist(
+    *, filters: WorklistFilter | None, today: dt.date, section: str | None = None, page: int = 1
+) -> Worklist:
+    """Due today, due this week, overdue, upcoming and recently completed, each with its full count
+    and one page of SECTION_LIMIT rows: the first page of every section, or, when ``section``
+    names one, that section's ``page`` alone (a page past the end shows the last). Six queries at
+    most whatever the number of rows (and those of the filters' own checks): the counts, then one
+    per section shown, attempts counted on the page's rows only."""
+    if section not in section_keys():
+        section, page = None, 1
+    totals = _filtered(filters).worklist_totals(today)
+    followups = _filtered(filters)
     sections = []
     for key, title, help_text, method, order in SECTIONS:
-        items = list(getattr(rows, method)(today).order_by(*order)[:SECTION_LIMIT])
+        count = totals[key]
+        if section is not None and key != section:
+            sections.append(WorklistSection(key, title, help_text, [], count, shown=False))
+            continue
+        last_page = max(1, -(-count // SECTION_LIMIT))
+        number = min(max(page, 1), last_page)
+        start = (number - 1) * SECTION_LIMIT
+        ids = getattr(followups, method)(today).order_by(*order).values("pk")[start : start + SECTION_LIMIT]
+        items = list(
+            FollowUp.objects.filter(pk__in=ids)
+            .with_worklist_relations()
+            .with_attempt_counts()
+            .order_by(*order)
+        )
         for item in items:
             item.overdue_days = item.days_overdue(today)
             item.days_since_due = (today - item.due_on).days if item.is_open else 0
-        sections.append(WorklistSection(key, title, help_text, items, counts.get(key, len(items))))
+        sections.append(WorklistSection(key, title, help_text, items, count, page=number))
     return Worklist(sections)
 
 

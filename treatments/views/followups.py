@@ -64,16 +64,28 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         filters = WorklistFilter(self.request.GET or None)
-        worklist = followup_worklist(filters=filters, today=today)
+        section = self.request.GET.get("section")
+        try:
+            page = int(self.request.GET.get("page", 1))
+        except ValueError:
+            page = 1
+        worklist = followup_worklist(filters=filters, today=today, section=section, page=page)
         filters.offer_patients(worklist.patients)
+        # The filters (ids and codes, never names) that the section links keep.
+        kept = QueryDict(mutable=True)
+        for name in filters.filters:
+            if self.request.GET.get(name):
+                kept[name] = self.request.GET[name]
         context.update(
             {
                 "today": today,
                 "filter_form": filters.form,
                 "record_form": RecordNumberForm(),
                 "sections": worklist.sections,
+                "one_section": any(not section.shown for section in worklist.sections),
                 "section_limit": SECTION_LIMIT,
                 "filtered": filters.asked,
+                "filter_query": kept.urlencode(),
             }
         )
         return context

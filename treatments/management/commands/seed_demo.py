@@ -4,7 +4,7 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from treatments.demo.followups import seed_followup_activity, seed_side_effects
 from treatments.demo.lots import seed_lots
@@ -48,6 +48,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             activity = seed_followup_activity(users=users)
             reports = seed_side_effects(users=users)
+        if connection.vendor in ("sqlite", "postgresql"):
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh statistics for the query planner after bulk seeding
         done = ", ".join(f"{count} {what}" for what, count in activity.items())
         self.stdout.write(self.style.SUCCESS(f"Demo follow-up activity: {done}."))
         self.stdout.write(self.style.SUCCESS(f"Demo side-effect reports: {reports['reports']} recorded."))
