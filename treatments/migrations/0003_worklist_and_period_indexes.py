@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('treatments', '0001_initial'),
+        ('treatments', '0002_lot_running_balance'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
