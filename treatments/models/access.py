@@ -31,9 +31,5 @@ class AccessEvent(models.Model):
         action = self.get_action_display().lower()
         return f"{self.user} {action} patient #{self.patient_id} at {self.at:%Y-%m-%d %H:%M}"
 
-    @classmethod
-    def record(cls, *, user, patient, action=Action.VIEW):
-        return cls.objects.create(user=user, patient=patient, action=action)
-
     def delete(self, *args, **kwargs):
         raise PermissionError("Access events are never deleted.")

@@ -10,6 +10,7 @@ from django.views import View
 from clinic.mixins import RolePermissionMixin
 from treatments.models import AccessEvent, TreatmentStatus
 from treatments.selectors.treatments import treatment_aftercare, treatments_for_aftercare
+from treatments.services.access import access_record
 
 
 class AftercareView(RolePermissionMixin, View):
@@ -26,7 +27,7 @@ class AftercareView(RolePermissionMixin, View):
                 return redirect("treatment_aftercare", treatment.amended_by.pk)
             messages.warning(request, "The aftercare sheet is available once the treatment is signed.")
             return redirect(treatment.get_absolute_url())
-        AccessEvent.record(user=request.user, patient=treatment.patient, action=AccessEvent.Action.PRINT)
+        access_record(user=request.user, patient_id=treatment.patient_id, action=AccessEvent.Action.PRINT)
         return self.respond(treatment, self.context(treatment))
 
     def context(self, treatment) -> dict:

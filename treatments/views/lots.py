@@ -24,6 +24,7 @@ from treatments.selectors.lots import (
     lot_recall_patient_ids,
     lots_for_page,
 )
+from treatments.services.access import access_record_many
 from treatments.services.lots import lot_recall, lot_save
 
 EXPIRY_WARNING_DAYS = 30
@@ -159,11 +160,8 @@ class LotRecallCsvView(RolePermissionMixin, View):
     def get(self, request, pk):
         lot = get_object_or_404(Lot, pk=pk)
         with_names = request.user.has_perm("treatments.view_patient")
-        AccessEvent.objects.bulk_create(
-            [
-                AccessEvent(user=request.user, patient_id=patient_id, action=AccessEvent.Action.EXPORT)
-                for patient_id in lot_recall_patient_ids(lot=lot)
-            ]
+        access_record_many(
+            user=request.user, patient_ids=lot_recall_patient_ids(lot=lot), action=AccessEvent.Action.EXPORT
         )
         return csv_response(
             lot_recall_csv(lot=lot, with_names=with_names), filename=lot_recall_csv_filename(lot=lot)

@@ -17,6 +17,7 @@ from treatments.selectors.patients import (
     patient_list,
     patients_for_page,
 )
+from treatments.services.access import access_record
 from treatments.services.patients import patient_save, patient_void
 
 
@@ -93,7 +94,7 @@ class PatientDetailView(RolePermissionMixin, DetailView):
 
     def get_object(self, queryset=None):
         patient = super().get_object(queryset)
-        AccessEvent.record(user=self.request.user, patient=patient, action=AccessEvent.Action.VIEW)
+        access_record(user=self.request.user, patient_id=patient.pk, action=AccessEvent.Action.VIEW)
         return patient
 
     def get_context_data(self, **kwargs):

@@ -34,6 +34,7 @@ from treatments.selectors.treatments import (
     treatment_page,
     treatments_for_page,
 )
+from treatments.services.access import access_record
 from treatments.services.signing import (
     can_void,
     sign_problems,
@@ -170,7 +171,7 @@ class TreatmentDetailView(RolePermissionMixin, DetailView):
 
     def get_object(self, queryset=None):
         treatment = super().get_object(queryset)
-        AccessEvent.record(user=self.request.user, patient=treatment.patient, action=AccessEvent.Action.VIEW)
+        access_record(user=self.request.user, patient_id=treatment.patient_id, action=AccessEvent.Action.VIEW)
         return treatment
 
     def get_context_data(self, **kwargs):
