@@ -99,5 +99,37 @@ def roles_of(user) -> set[str]:
     if not user.is_authenticated:
         return set()
     if not hasattr(user, "_exolog_roles"):
-        user._exolog_roles = set(user.groups.values_list("name", flat=True))
+        load_roles_and_permissions(user)
     return user._exolog_roles
+
+
+def load_roles_and_permissions(user) -> None:
+    """Read a user's role names and permissions in one query and cache them on the user object
+    for the request: the names for ``roles_of``, the permissions where Django's ModelBackend keeps
+    them (``_group_perm_cache``, ``_user_perm_cache``), so that ``clinic.backends.RoleBackend``
+    answers ``has_perm`` from them. Every page asks both; apart they cost three queries.
+
+    Superusers hold every permission: their permissions are left to the ModelBackend.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import CharField, Value
+
+    by_role = Group.objects.filter(user=user).values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
+    )
+    # A permission given to the user directly (in the admin) has no role: its name is NULL.
+    direct = Permission.objects.filter(user=user).values_list(
+        Value(None, output_field=CharField()), "content_type__app_label", "codename"
+    )
+    roles, group_perms, user_perms = set(), set(), set()
+    for role, app_label, codename in by_role.order_by().union(direct.order_by(), all=True):
+        if role is None:
+            user_perms.add(f"{app_label}.{codename}")
+            continue
+        roles.add(role)
+        if codename is not None:  # a role without permissions
+            group_perms.add(f"{app_label}.{codename}")
+    user._exolog_roles = roles
+    if not user.is_superuser:
+        user._group_perm_cache = group_perms
+        user._user_perm_cache = user_perms

@@ -155,7 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Axes first: it refuses a locked-out username+address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with roles and permissions read in one query.
+    "clinic.backends.RoleBackend",
 ]
 
 LOGIN_URL = "login"

@@ -133,6 +133,6 @@ def test_the_lot_page_runs_the_same_queries_whatever_the_rows(
     assert Decimal(rows) == lot.quantity_received_ml - lot.current_stock_ml()
     physician_client.get(lot.get_absolute_url())
     # session, user, the verified second-factor device (django-otp, per request for physicians and
-    # clinic admins), permissions (2), role names, lot with stock, administrations with patients
-    with django_assert_num_queries(8):
+    # clinic admins), roles and permissions, lot with stock, administrations with patients
+    with django_assert_num_queries(6):
         physician_client.get(lot.get_absolute_url())

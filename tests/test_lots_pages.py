@@ -109,8 +109,8 @@ def test_the_lot_list_runs_the_same_queries_whatever_the_rows(
     for _ in range(rows):
         make_lot()
     staff_client.get(reverse("lot_list"))
-    # session, user, permissions (2), role names, count, page of lots
-    with django_assert_num_queries(7):
+    # session, user, roles and permissions, count, page of lots
+    with django_assert_num_queries(5):
         staff_client.get(reverse("lot_list"))
 
 

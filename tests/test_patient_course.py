@@ -86,10 +86,10 @@ def test_the_patient_page_runs_the_same_queries_whatever_the_history(
             sign=number % 5 == 0,
         )
     physician_client.get(patient.get_absolute_url())
-    # session, user, the verified second-factor device (django-otp), permissions (2), patient,
+    # session, user, the verified second-factor device (django-otp), roles and permissions, patient,
     # indications, access event, history (2), treatments, administrations, follow-ups, side effects,
-    # role names, and the follow-up panels: outcome series (2), pending plans (2), open follow-ups,
+    # and the follow-up panels: outcome series (2), pending plans (2), open follow-ups,
     # side-effect list
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(18):
         response = physician_client.get(patient.get_absolute_url())
     assert response.context["course"]["treatment_count"] == count

@@ -221,8 +221,8 @@ def test_the_list_runs_the_same_number_of_queries_whatever_the_rows(
     for _ in range(rows):
         make_patient(indications=["autoimmune", "other"])
     staff_client.get(reverse("patient_list"))  # warm the session
-    # session, user, 2x permissions, role names, count, page, indications prefetch
-    with django_assert_num_queries(8):
+    # session, user, roles and permissions, count, page, indications prefetch
+    with django_assert_num_queries(6):
         response = staff_client.get(reverse("patient_list"))
     assert len(response.context["patients"]) == min(rows, 25)
 

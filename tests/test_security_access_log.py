@@ -98,9 +98,9 @@ def test_the_list_runs_constant_queries(
     patients = [make_patient() for _ in range(rows)]
     AccessEvent.objects.bulk_create([AccessEvent(user=physician, patient=p) for p in patients])
     admin_client_role.get(reverse("access_log"))  # warm the session and permission caches
-    # session, user, second-factor device, user and group permissions, roles, count, the filter's
-    # user list, the page's rows: the same nine whatever the number of events.
-    with django_assert_num_queries(9):
+    # session, user, second-factor device, roles and permissions, count, the filter's user list,
+    # the page's rows: the same seven whatever the number of events.
+    with django_assert_num_queries(7):
         admin_client_role.get(reverse("access_log"))
 
 
