@@ -9,18 +9,17 @@ NOISE_FIELDS = {"updated_at", "version"}
 
 
 def _m2m_values(entries, field) -> dict[int, set[str]]:
-    """For each history entry, the names linked through one tracked many-to-many field (2 queries)."""
+    """For each history entry, the names linked through one tracked many-to-many field (one
+    query: the linked records come joined; one deleted since shows as its id)."""
     m2m_model = HistoricalRecords.m2m_models[field]
     target_name = get_m2m_reverse_field_name(field)
-    rows = m2m_model.objects.filter(history__in=[e.pk for e in entries]).values_list(
-        "history_id", f"{target_name}_id"
-    )
-    rows = list(rows)
-    target = field.remote_field.model
-    names = {obj.pk: str(obj) for obj in target.objects.filter(pk__in={t for _, t in rows})}
+    rows = m2m_model.objects.filter(history__in=[e.pk for e in entries]).select_related(target_name)
     linked = defaultdict(set)
-    for history_id, target_id in rows:
-        linked[history_id].add(names.get(target_id, f"#{target_id}"))
+    for row in rows:
+        target = getattr(row, target_name)
+        linked[row.history_id].add(
+            str(target) if target is not None else f"#{getattr(row, f'{target_name}_id')}"
+        )
     return linked
 
 

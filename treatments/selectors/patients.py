@@ -1,9 +1,10 @@
 """Patient reads: the registry list, a patient's page, its course and timeline, pending plans."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from treatments.models import (
     Administration,
     FollowUp,
     FollowUpStatus,
+    Indication,
     LotStatus,
     Patient,
     SideEffectReport,
@@ -35,6 +37,74 @@ def patient_list(*, filters: PatientFilter) -> QuerySet[Patient]:
 def patients_for_page() -> QuerySet[Patient]:
     """The patients a patient page is read from. Voided ones stay reachable (for auditors)."""
     return Patient.objects.select_related("created_by", "voided_by").prefetch_related("indications")
+
+
+def patient_for_page(*, pk: int) -> Patient | None:
+    """A patient page's patient (voided ones too, for auditors) with the people it names and its
+    indications in ``page_indications``, in one query: the indications come as one joined row each
+    (a patient has a handful), not as a second query. None when there is no such patient."""
+    rows = list(
+        Patient.objects.filter(pk=pk)
+        .select_related("created_by", "voided_by")
+        .annotate(
+            indication_pk=F("indications__pk"),
+            indication_code=F("indications__code"),
+            indication_name=F("indications__name"),
+            indication_order=F("indications__order"),
+        )
+        .order_by("indications__order", "indications__name")
+    )
+    if not rows:
+        return None
+    patient = rows[0]
+    patient.page_indications = [
+        Indication(
+            pk=row.indication_pk,
+            code=row.indication_code,
+            name=row.indication_name,
+            order=row.indication_order,
+        )
+        for row in rows
+        if row.indication_pk is not None
+    ]
+    return patient
+
+
+@dataclasses.dataclass
+class PatientRecords:
+    """A patient's treatments (newest first, each with its active administrations in ``given``),
+    follow-ups and side-effect reports, voided ones included: read once for the whole patient page
+    (four queries whatever the history) and shared by its timeline, course and panels."""
+
+    treatments: list[Treatment]
+    followups: list[FollowUp]
+    side_effects: list[SideEffectReport]
+
+
+def patient_followups(*, patient: Patient, treatments: list[Treatment]) -> list[FollowUp]:
+    """Every follow-up of the patient, voided ones too, with its treatment taken from
+    ``treatments`` (the patient's own, from ``patient_treatments``) and who completed it: one query.
+    Read in the order of followup_patient_done_idx (patient, status, completed_at), so the database
+    reads this patient's rows from that index and nobody else's; each panel sorts its own part."""
+    by_pk = {treatment.pk: treatment for treatment in treatments}
+    followups = list(
+        FollowUp.objects.filter(patient=patient)
+        .select_related("completed_by")
+        .order_by("status", "completed_at")
+    )
+    for followup in followups:
+        followup.treatment = by_pk[followup.treatment_id]
+    return followups
+
+
+def patient_records(*, patient: Patient) -> PatientRecords:
+    """Everything the patient page shows of the patient's history, in four queries."""
+    treatments = patient_treatments(patient=patient)
+    return PatientRecords(
+        treatments=treatments,
+        followups=patient_followups(patient=patient, treatments=treatments),
+        side_effects=list(patient.side_effects.select_related("treatment")),
+    )
 
 
 def patient_treatments(*, patient: Patient) -> list[Treatment]:
@@ -119,15 +189,13 @@ def _side_effect_entry(report) -> dict:
     }
 
 
-def patient_timeline(*, patient: Patient, treatments: list[Treatment] | None = None) -> list[dict]:
+def patient_timeline(*, patient: Patient, records: PatientRecords | None = None) -> list[dict]:
     """Treatments (with their administrations), follow-ups and side-effect reports merged newest
-    first. Four queries whatever the patient's history; pass ``treatments`` from
-    ``patient_treatments`` to reuse them."""
-    if treatments is None:
-        treatments = patient_treatments(patient=patient)
-    entries = [_treatment_entry(t) for t in treatments]
-    entries += [_followup_entry(f) for f in patient.followups.all()]
-    entries += [_side_effect_entry(r) for r in patient.side_effects.all()]
+    first. Four queries whatever the patient's history, none when ``records`` are given."""
+    records = records or patient_records(patient=patient)
+    entries = [_treatment_entry(t) for t in records.treatments]
+    entries += [_followup_entry(f) for f in sorted(records.followups, key=lambda f: (f.due_on, f.pk))]
+    entries += [_side_effect_entry(r) for r in records.side_effects]
     entries.sort(key=lambda entry: entry["sort"], reverse=True)
     return entries
 
@@ -149,37 +217,37 @@ def course_summary(*, treatments: list[Treatment]) -> dict:
     }
 
 
-def patient_course(*, patient: Patient) -> dict:
-    """The patient page's timeline and course summary, from one read of the treatments (4 queries)."""
-    treatments = patient_treatments(patient=patient)
+def patient_course(*, patient: Patient, records: PatientRecords | None = None) -> dict:
+    """The patient page's timeline and course summary (four queries, none when ``records`` are
+    given)."""
+    records = records or patient_records(patient=patient)
     return {
-        "timeline": patient_timeline(patient=patient, treatments=treatments),
-        "course": course_summary(treatments=treatments),
+        "timeline": patient_timeline(patient=patient, records=records),
+        "course": course_summary(treatments=records.treatments),
     }
 
 
-def patient_pending_plans(*, patient: Patient) -> list[FollowUp]:
+def patient_pending_plans(*, patient: Patient, records: PatientRecords | None = None) -> list[FollowUp]:
     """Completed 3-month assessments that decided on a booster, second round or escalation and
     are still waiting for it: pending until the patient has a current (draft or signed) treatment
-    with that course position on or after the day of the decision. Two queries at most."""
-    assessments = list(
-        FollowUp.objects.active()
-        .filter(
-            patient=patient,
-            status=FollowUpStatus.COMPLETED,
-            is_assessment=True,
-            decision__in=PLANNED_TREATMENT_DECISIONS,
-        )
-        .select_related("completed_by", "treatment")
-        .order_by("completed_at", "id")
+    with that course position on or after the day of the decision. Oldest decision first. Four
+    queries, none when ``records`` are given."""
+    records = records or patient_records(patient=patient)
+    assessments = sorted(
+        (
+            followup
+            for followup in records.followups
+            if not followup.is_voided
+            and followup.status == FollowUpStatus.COMPLETED
+            and followup.is_assessment
+            and followup.decision in PLANNED_TREATMENT_DECISIONS
+        ),
+        key=lambda followup: (followup.completed_at, followup.pk),
     )
-    if not assessments:
-        return []
     given = [
-        (position, timezone.localdate(performed_at))
-        for position, performed_at in Treatment.objects.current()
-        .filter(patient=patient, course_position__in=PLANNED_TREATMENT_DECISIONS)
-        .values_list("course_position", "performed_at")
+        (treatment.course_position, treatment.treatment_date)
+        for treatment in records.treatments
+        if treatment.is_current and treatment.course_position in PLANNED_TREATMENT_DECISIONS
     ]
     pending = []
     for assessment in assessments:
@@ -189,20 +257,33 @@ def patient_pending_plans(*, patient: Patient) -> list[FollowUp]:
     return pending
 
 
-def patient_followup_panels(*, patient: Patient) -> dict:
-    """Everything the patient page's follow-up includes need (six queries, whatever the counts):
-    ``patient_outcomes.html``, ``patient_plans.html`` and ``patient_followups.html``."""
+def patient_followup_panels(*, patient: Patient, records: PatientRecords | None = None) -> dict:
+    """Everything the patient page's follow-up includes need (four queries whatever the counts,
+    none when ``records`` are given): ``patient_outcomes.html``, ``patient_plans.html`` and
+    ``patient_followups.html``."""
+    records = records or patient_records(patient=patient)
     return {
-        "outcome_series": outcome_series(patient=patient),
-        "pending_plans": patient_pending_plans(patient=patient),
-        "patient_open_followups": list(
-            FollowUp.objects.open().filter(patient=patient).order_by("due_on", "id")
+        "outcome_series": outcome_series(
+            patient=patient, treatments=records.treatments, followups=records.followups
         ),
-        "patient_side_effects": list(
-            SideEffectReport.objects.active()
-            .filter(patient=patient)
-            .select_related("treatment")
-            .order_by("-onset", "-id")
+        "pending_plans": patient_pending_plans(patient=patient, records=records),
+        "patient_open_followups": sorted(
+            (followup for followup in records.followups if followup.is_open),
+            key=lambda followup: (followup.due_on, followup.pk),
+        ),
+        "patient_side_effects": sorted(
+            (report for report in records.side_effects if not report.is_voided),
+            key=lambda report: (report.onset, report.pk),
+            reverse=True,
         ),
         "today": timezone.localdate(),
     }
+
+
+def patient_page(*, patient: Patient) -> dict:
+    """The patient page's timeline, course and follow-up panels from one read of the patient's
+    records (four queries whatever the history)."""
+    records = patient_records(patient=patient)
+    return patient_course(patient=patient, records=records) | patient_followup_panels(
+        patient=patient, records=records
+    )

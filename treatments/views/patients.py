@@ -1,6 +1,7 @@
 """Patient registry pages."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
@@ -11,12 +12,7 @@ from treatments.filters.patients import SORTS, PatientFilter
 from treatments.forms.patients import PatientForm
 from treatments.models import AccessEvent, Patient
 from treatments.selectors.history import record_history
-from treatments.selectors.patients import (
-    patient_course,
-    patient_followup_panels,
-    patient_list,
-    patients_for_page,
-)
+from treatments.selectors.patients import patient_for_page, patient_list, patient_page
 from treatments.services.access import access_record
 from treatments.services.patients import patient_save, patient_void
 
@@ -89,11 +85,10 @@ class PatientDetailView(RolePermissionMixin, DetailView):
     template_name = "treatments/patient_detail.html"
     context_object_name = "patient"
 
-    def get_queryset(self):
-        return patients_for_page()
-
     def get_object(self, queryset=None):
-        patient = super().get_object(queryset)
+        patient = patient_for_page(pk=self.kwargs["pk"])
+        if patient is None:
+            raise Http404("No such patient.")
         access_record(user=self.request.user, patient_id=patient.pk, action=AccessEvent.Action.VIEW)
         return patient
 
@@ -103,8 +98,7 @@ class PatientDetailView(RolePermissionMixin, DetailView):
         context["can_see_history"] = self.request.user.has_perm("treatments.view_history")
         if context["can_see_history"]:
             context["history"] = record_history(record=patient)
-        context.update(patient_course(patient=patient))
-        context.update(patient_followup_panels(patient=patient))
+        context.update(patient_page(patient=patient))
         open_followups = context["patient_open_followups"]
         context["next_followup"] = open_followups[0] if open_followups else None
         return context
