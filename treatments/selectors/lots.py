@@ -3,7 +3,7 @@
 import re
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from clinic.writers import csv_lines
@@ -26,6 +26,8 @@ CARE_TEAM_COLUMNS = [
     "Treatment status",
 ]
 MINIMAL_COLUMNS = ["Record no.", "Treatment date", "Dose (billion)", "Route"]
+# Rows per page of a lot page's recall list (the CSV streams them all).
+RECALL_PAGE_ROWS = 50
 
 
 def lot_list(*, filters: LotFilter) -> QuerySet[Lot]:
@@ -64,17 +66,37 @@ def _recall_row(administration, *, with_names: bool) -> list[str]:
     ]
 
 
-def lot_recall_list(*, lot: Lot, with_names: bool) -> dict:
-    """The recall table of a lot's page: its columns, one row per administration (oldest first)
-    and how many patients they reach. One query."""
-    administrations = list(Administration.objects.from_lot(lot))
+def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
+    """The recall table of a lot's page: its columns, one page of RECALL_PAGE_ROWS rows (one per
+    administration, oldest first; a page past the end shows the last, one before the first the
+    first), the rows shown, and how many administrations and patients there are in all, counted by
+    the database. Two queries whatever the number of rows; the CSV has every row."""
+    totals = Administration.objects.from_lot(lot).aggregate(
+        administrations=Count("pk"), patients=Count("treatment__patient", distinct=True)
+    )
+    count = totals["administrations"]
+    last_page = max(1, -(-count // RECALL_PAGE_ROWS))
+    number = min(max(page, 1), last_page)
+    start = (number - 1) * RECALL_PAGE_ROWS
+    administrations = list(Administration.objects.from_lot(lot)[start : start + RECALL_PAGE_ROWS])
+    last_row = start + len(administrations)
     return {
         "with_names": with_names,
         "columns": CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
         "recall_rows": [
             {"administration": a, "cells": _recall_row(a, with_names=with_names)} for a in administrations
         ],
-        "patient_count": len({a.treatment.patient_id for a in administrations}),
+        "administration_count": count,
+        "patient_count": totals["patients"],
+        "recall_page": {
+            "number": number,
+            "rows": RECALL_PAGE_ROWS,
+            "first_row": start + 1 if administrations else 0,
+            "last_row": last_row,
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if last_row < count else None,
+            "next_last_row": min(last_row + RECALL_PAGE_ROWS, count),
+        },
     }
 
 

@@ -67,8 +67,12 @@ class LotDetailView(RolePermissionMixin, ExpiryContextMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        try:
+            page = int(self.request.GET.get("page", 1))
+        except ValueError:
+            page = 1
         context.update(
-            lot_recall_list(lot=self.object, with_names=user.has_perm("treatments.view_patient")),
+            lot_recall_list(lot=self.object, with_names=user.has_perm("treatments.view_patient"), page=page),
             can_change=user.has_perm("treatments.change_lot"),
             can_recall=self.object.status != LotStatus.RECALLED and user.has_perm("treatments.recall_lot"),
             can_open_treatments=user.has_perm("treatments.view_treatment"),
