@@ -131,7 +131,16 @@ TEMPLATES = [
 # An empty DATABASE_URL counts as unset (dj-database-url would return an empty config).
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Persistent connections: each worker keeps its connection this many seconds instead of opening
+    # one per request (0 closes it after every request), and checks it before reusing it, so a
+    # restarted database costs one failed check, not an error page.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    }
 else:
     DATABASES = {
         "default": {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers.config import load_settings
+from tests.helpers.config import load_connection_settings, load_settings
 
 
 def test_it_refuses_to_start_without_a_secret_key_in_production():
@@ -53,6 +53,33 @@ def test_database_url_selects_postgresql():
     result = load_settings(DJANGO_DEBUG="true", DATABASE_URL="postgres://u:p@127.0.0.1:5432/exolog")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[2] == "django.db.backends.postgresql"
+
+
+POSTGRES = "postgres://u:p@127.0.0.1:5432/exolog"
+
+
+def test_postgresql_connections_persist_a_minute_and_are_checked_before_reuse():
+    result = load_connection_settings(DJANGO_DEBUG="true", DATABASE_URL=POSTGRES)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["60", "True"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", "0"), ("300", "300")])
+def test_the_connection_age_comes_from_the_environment(value, expected):
+    result = load_connection_settings(DJANGO_DEBUG="true", DATABASE_URL=POSTGRES, DATABASE_CONN_MAX_AGE=value)
+    assert result.stdout.split() == [expected, "True"]
+
+
+@pytest.mark.parametrize("value", ["a minute", "-5"])
+def test_a_wrong_connection_age_stops_the_app_naming_the_variable(value):
+    result = load_connection_settings(DJANGO_DEBUG="true", DATABASE_URL=POSTGRES, DATABASE_CONN_MAX_AGE=value)
+    assert result.returncode != 0
+    assert "DATABASE_CONN_MAX_AGE must be" in result.stderr
+
+
+def test_sqlite_opens_a_connection_per_request():
+    result = load_connection_settings(DJANGO_DEBUG="true", DATABASE_URL="")
+    assert result.stdout.split()[0] == "0"
 
 
 def test_time_zone_support_is_on():
