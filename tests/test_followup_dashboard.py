@@ -70,6 +70,6 @@ def test_the_dashboard_runs_constant_queries(
     few = count()
     for _ in range(45):
         make_report(make_signed_treatment(make_patient(), dt.date(2026, 2, 1)), grade=3)
-    assert count() == few
+    assert count() == few <= 12
     page = physician_client.get(HOME).content.decode()
     assert "100.0 %" in page and "of 50 treated patients" in page
