@@ -34,11 +34,6 @@ def patient_list(*, filters: PatientFilter) -> QuerySet[Patient]:
     return filters.filter_queryset(patients)
 
 
-def patients_for_page() -> QuerySet[Patient]:
-    """The patients a patient page is read from. Voided ones stay reachable (for auditors)."""
-    return Patient.objects.select_related("created_by", "voided_by").prefetch_related("indications")
-
-
 def patient_for_page(*, pk: int) -> Patient | None:
     """A patient page's patient (voided ones too, for auditors) with the people it names and its
     indications in ``page_indications``, in one query: the indications come as one joined row each
