@@ -1,5 +1,5 @@
 """Production settings for the gunicorn bench, with one change: collectstatic writes to (and
-WhiteNoise serves from) a throwaway folder, so the bench never touches the checkout's staticfiles/."""
+WhiteNoise serves from) bench/data/static, so the bench never touches the checkout's staticfiles/."""
 
 import os
 
