@@ -267,7 +267,7 @@ def pages(found: Representatives) -> list[Page]:
         name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
         if pattern.name is None:  # e.g. the admin's unnamed redirects: named by their path
             shape = template % {param: f"<{param}>" for param in params}
-            name = f"{namespace + ':' if namespace else ''}/{shape}"
+            name = "/" + shape
         if name in NOT_MEASURED:
             result.append(Page(name, skip=NOT_MEASURED[name]))
             continue
