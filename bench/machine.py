@@ -72,6 +72,8 @@ def machine(postgresql: str | None = None) -> dict[str, str]:
         "OS": _os(),
         "Python": platform.python_version(),
         "SQLite": sqlite3.sqlite_version,
+        # The machine may be shared: a high load here means noisy timings.
+        "load average (1/5/15 min) at the end": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     if postgresql:
         info["PostgreSQL"] = postgresql

@@ -139,7 +139,7 @@ def run_pages(bench: Bench, *, only: list[str] | None = None) -> tuple[list[Row]
             continue
         role = bench.pick_role(name)
         measures = [bench.measure(dataset, name, role) for dataset in bench.datasets]
-        rows.append(Row(name, page.url, role, page.what, measures))
+        rows.append(Row(name, page.shown, role, page.what, measures))
         last = measures[-1]
         print(
             f"  [{number:3d}/{len(names)}] {name:<52} {str(last.status):>4} {last.queries:3d} q "

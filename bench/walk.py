@@ -72,10 +72,16 @@ class Page:
     roles: tuple = CLINICAL_ROLES
     skip: str = ""
     what: str = ""  # the representative object, for the report
+    secret: str = ""  # a credential in the URL (the calendar feed's token), never printed
 
     @property
     def measured(self) -> bool:
         return not self.skip
+
+    @property
+    def shown(self) -> str:
+        """The URL as the report prints it: a token in it is replaced by ``<token>``."""
+        return self.url.replace(self.secret, "<token>") if self.secret else self.url
 
 
 @dataclass
@@ -292,5 +298,6 @@ def pages(found: Representatives) -> list[Page]:
         if match.func is not pattern.callback:
             result.append(Page(name, skip=f"shadowed by {match.view_name}"))
             continue
-        result.append(Page(name, url=url, roles=roles, what=what))
+        secret = values.get("token", "") if namespace != "admin" else ""
+        result.append(Page(name, url=url, roles=roles, what=what, secret=secret))
     return result
