@@ -95,14 +95,15 @@ clean:
 .PHONY: bench bench-serve bench-smoke
 
 # Every page at both sizes on SQLite, then on a PostgreSQL the bench starts and stops itself.
-bench: setup
+bench: venv
 	$(PY) -m bench.pages --vendor sqlite
 	$(PY) -m bench.pages --vendor postgresql
 
 # gunicorn (production settings, real second factor) and wrk; BENCH_SERVE_VENDOR, BENCH_SERVE_SIZE.
+# Needs the npm assets for collectstatic.
 bench-serve: setup
 	$(PY) -m bench.serve
 
 # CI: SQLite, 200 patients; fails on a 5xx, a page over 12 queries or HTML over 150 KB.
-bench-smoke: setup
+bench-smoke: venv
 	$(PY) -m bench.pages --smoke
