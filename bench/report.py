@@ -96,7 +96,7 @@ def table(rows: list[Row], sizes: list[int]) -> list[str]:
         return out
     small, large = labels[0], labels[-1]
     out = [
-        f"| page | url | role | status | queries {small}/{large} | p50 {small} | p50 {large} "
+        f"| page | url (at {small}) | role | status | queries {small}/{large} | p50 {small} | p50 {large} "
         f"| p95 {small} | p95 {large} | ratio | KB {large} | verdict |",
         "|---" * 12 + "|",
     ]
