@@ -89,3 +89,21 @@ security-report: setup-dev system-deps
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov
+
+# Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.
+# Dataset sizes: BENCH_SIZES=1000,100000 (the default); datasets in bench/data/ are reused.
+.PHONY: bench bench-serve bench-smoke
+
+# Every page at both sizes on SQLite, then on a PostgreSQL the bench starts and stops itself.
+bench: venv
+	$(PY) -m bench.pages --vendor sqlite
+	$(PY) -m bench.pages --vendor postgresql
+
+# gunicorn (production settings, real second factor) and wrk; BENCH_SERVE_VENDOR, BENCH_SERVE_SIZE.
+# Needs the npm assets for collectstatic.
+bench-serve: setup
+	$(PY) -m bench.serve
+
+# CI: SQLite, 200 patients; fails on a 5xx, a page over 12 queries or HTML over 150 KB.
+bench-smoke: venv
+	$(PY) -m bench.pages --smoke

@@ -1,0 +1,1 @@
+"""Benchmarks: datasets, page timings, the signing micro-bench and a gunicorn load run (bench/README.md)."""
