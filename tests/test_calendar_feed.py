@@ -45,7 +45,9 @@ def make_link(client) -> str:
 
 
 def test_a_user_makes_a_link_and_sees_it_only_once(staff_client, staff):
-    assert "You have no calendar link." in staff_client.get(MANAGE).content.decode()
+    page = staff_client.get(MANAGE).content.decode()
+    assert "You have no calendar link." in page
+    assert "due from 30 days ago to 120 days ahead, soonest first, at most 500" in page
     link = make_link(staff_client)
     assert link.startswith("http://127.0.0.1:8000/calendar/") and link.endswith(".ics")
     token = link.rsplit("/", 1)[1].removesuffix(".ics")
@@ -67,7 +69,14 @@ def test_the_feed_is_served_without_login_as_icalendar(client, staff, followups)
     assert event.decoded("dtend") == dt.date(2026, 3, 3)
     assert "Window 2026-03-01 to 2026-03-03." in str(event["description"])
     assert str(event["url"]) == f"https://exolog.clinic.example/followups/{call.pk}/"
-    assert len(found) == 10  # staff see every open follow-up: five steps for each of two patients
+    # Staff see every open follow-up due in the window (30 days back, 120 ahead): the check-in, the
+    # week 6-8 check and the 3-month assessment of each of two patients; 6 and 12 months come later.
+    assert len(found) == 6
+    assert {str(e["summary"]).rsplit(" (record", 1)[0] for e in found.values()} == {
+        "Follow-up: Day 1–3 check-in call",
+        "Follow-up: Week 6–8 check",
+        "Follow-up: 3-month (100-day) assessment",
+    }
     body = response.content.decode()
     assert "Zebulon" not in body and "Quixote" not in body
     assert CalendarFeed.objects.get(user=staff).last_used_at is not None
@@ -78,7 +87,7 @@ def test_a_physician_sees_only_their_own_patients(client, physician, followups):
     summaries = {
         str(e["summary"]) for e in events(client.get(reverse("calendar_feed", args=[token]))).values()
     }
-    assert all("DEMO-000123" in summary for summary in summaries) and len(summaries) == 5
+    assert all("DEMO-000123" in summary for summary in summaries) and len(summaries) == 3
 
 
 def test_events_keep_their_uid_when_rescheduled_and_closed_ones_leave(client, staff, followups):
@@ -101,7 +110,9 @@ def test_revoked_and_unknown_tokens_get_404(client, staff_client, staff, followu
     staff_client.post(reverse("calendar_feed_revoke"))
     assert client.get(path).status_code == 404
     assert client.get(reverse("calendar_feed", args=["not-a-real-token"])).status_code == 404
-    assert "You have no calendar link." in staff_client.get(MANAGE).content.decode()
+    page = staff_client.get(MANAGE).content.decode()
+    assert "You have no calendar link." in page
+    assert "due from 30 days ago to 120 days ahead, soonest first, at most 500" in page
 
 
 def test_a_new_link_replaces_the_old_one(client, staff, followups):
@@ -150,3 +161,46 @@ def test_the_link_page_is_for_followup_users_and_changes_only_by_post(role_clien
     assert staff_client.get(reverse("calendar_feed_create")).status_code == 405
     assert staff_client.get(reverse("calendar_feed_revoke")).status_code == 405
     assert not CalendarFeed.objects.filter(user=staff).exists()
+
+
+def test_the_feed_holds_a_window_soonest_first_and_says_so(client, staff, followups, monkeypatch):
+    from treatments.services import calendar
+
+    _, token = calendar_feed_create(user=staff)
+    url = reverse("calendar_feed", args=[token])
+    six_months = followups["own"].followups.get(kind="six_month")
+    assert six_months.due_on > dt.date(2026, 3, 2) + dt.timedelta(days=calendar.FEED_AHEAD_DAYS)
+    assert f"followup-{six_months.pk}@exolog" not in events(client.get(url))
+    # Moved into the window, it appears.
+    six_months.window_start, six_months.due_on = dt.date(2026, 5, 25), dt.date(2026, 6, 1)
+    six_months.window_end = dt.date(2026, 6, 8)
+    six_months.save()
+    assert f"followup-{six_months.pk}@exolog" in events(client.get(url))
+
+    # A clinic-sized feed stops at the cap, soonest first, and its description says where it stops.
+    monkeypatch.setattr(calendar, "FEED_MAX_EVENTS", 2)
+    response = client.get(url)
+    found = events(response)
+    assert sorted(e.decoded("dtstart") for e in found.values()) == [dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
+    description = str(icalendar.Calendar.from_ical(response.content)["x-wr-caldesc"])
+    assert description == (
+        "Open follow-ups due 2026-01-31 to 2026-06-30, soonest first, at most 2. "
+        "The worklist in Exolog has every follow-up."
+    )
+
+
+def test_the_feed_runs_the_same_queries_however_many_events(
+    client, staff, followups, make_patient, make_signed_treatment
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, token = calendar_feed_create(user=staff)
+    url = reverse("calendar_feed", args=[token])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for number in range(5):
+        make_signed_treatment(make_patient(mrn=f"DEMO-0009{number:02d}"), dt.date(2026, 2, 20))
+    with CaptureQueriesContext(connection) as more:
+        assert len(events(client.get(url))) == 6 + 5 * 3
+    assert len(more) == len(few)

@@ -17,9 +17,13 @@ from treatments.links import absolute_url
 from treatments.models import CalendarFeed, FollowUp
 
 TOKEN_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
-# The feed holds open follow-ups due from this many days ago onwards (older ones stay on the
-# worklist's overdue section) so that a calendar app's download stays small.
-FEED_PAST_DAYS = 90
+# The feed holds the open follow-ups due from FEED_PAST_DAYS ago to FEED_AHEAD_DAYS ahead, soonest
+# first, at most FEED_MAX_EVENTS of them (older and later ones stay on the worklist), so a calendar
+# app's download stays small and quick whatever the size of the clinic. The calendar's description
+# says so: nothing is left out without a word.
+FEED_PAST_DAYS = 30
+FEED_AHEAD_DAYS = 120
+FEED_MAX_EVENTS = 500
 
 
 def token_digest(token: str) -> str:
@@ -70,24 +74,36 @@ def calendar_feed_touch(feed: CalendarFeed) -> None:
     feed.save(update_fields=["last_used_at"])
 
 
-def feed_followups(user, today: dt.date | None = None):
+def feed_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     today = today or timezone.localdate()
+    return today - dt.timedelta(days=FEED_PAST_DAYS), today + dt.timedelta(days=FEED_AHEAD_DAYS)
+
+
+def feed_followups(user, today: dt.date | None = None):
+    """The feed's follow-ups: open, due in the window, soonest first, at most FEED_MAX_EVENTS."""
+    start, end = feed_window(today)
     return (
         FollowUp.objects.reminders_for(user)
-        .filter(due_on__gte=today - dt.timedelta(days=FEED_PAST_DAYS))
+        .filter(due_on__gte=start, due_on__lte=end)
         .select_related("patient", "step")
-        .order_by("due_on", "id")
+        .order_by("due_on", "id")[:FEED_MAX_EVENTS]
     )
 
 
-def build_calendar(followups) -> bytes:
+def build_calendar(followups, today: dt.date | None = None) -> bytes:
     """An iCalendar of all-day events, one per follow-up. The feed leaves the clinic's machine:
     no patient names and no clinical details, only the step, the record number and a link."""
+    start, end = feed_window(today)
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Exolog//Follow-ups//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "Exolog follow-ups")
+    calendar.add(
+        "x-wr-caldesc",
+        f"Open follow-ups due {start:%Y-%m-%d} to {end:%Y-%m-%d}, soonest first, at most "
+        f"{FEED_MAX_EVENTS}. The worklist in Exolog has every follow-up.",
+    )
     for followup in followups:
         event = icalendar.Event()
         # Stable per follow-up, so a rescheduled one moves in the calendar instead of doubling.

@@ -10,6 +10,9 @@ from django.views.generic import TemplateView
 
 from clinic.mixins import RolePermissionMixin
 from treatments.services.calendar import (
+    FEED_AHEAD_DAYS,
+    FEED_MAX_EVENTS,
+    FEED_PAST_DAYS,
     build_calendar,
     calendar_feed_create,
     calendar_feed_for_token,
@@ -31,6 +34,9 @@ class CalendarFeedManageView(RolePermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["feed"] = calendar_feed_live(self.request.user)
+        context["feed_past_days"] = FEED_PAST_DAYS
+        context["feed_ahead_days"] = FEED_AHEAD_DAYS
+        context["feed_max_events"] = FEED_MAX_EVENTS
         context["new_link"] = self.request.session.pop(NEW_LINK_SESSION_KEY, None)
         return context
 
