@@ -31,9 +31,14 @@ def _product(name, *, kind, user, notes) -> Product:
     return product
 
 
-def seed_lots(*, user, patients: int) -> dict[str, Lot]:
+# Lots whose quantity grows with the demo's size (the others stay small on purpose).
+GROWING = ("main", "recent", "expired", "to_recall", "individualized")
+
+
+def seed_lots(*, user, patients: int, progress=None) -> dict[str, Lot]:
     """The demo lots by role ("main", "recent", "expired", "quarantine", "to_recall", "to_deplete",
-    "individualized"). Lots already there are kept; quantities grow with the demo's size."""
+    "individualized"). Lots already there are kept; quantities grow with the demo's size (a larger
+    rerun records, through the lot service, that more of a released lot was received)."""
     today = timezone.localdate()
     standard = _product(
         STANDARD,
@@ -76,5 +81,10 @@ def seed_lots(*, user, patients: int) -> dict[str, Lot]:
                 certificate_of_analysis=f"CoA-{number}",
             )
             lot_save(lot=lot, user=user, reason="Demo data")
+        elif role in GROWING and lot.status == LotStatus.RELEASED and lot.quantity_received_ml < ml:
+            lot.quantity_received_ml = ml
+            lot_save(lot=lot, user=user, reason="Demo data: more received for a larger demo")
         lots[role] = lot
+        if progress:
+            progress(1)
     return lots
