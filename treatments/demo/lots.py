@@ -52,7 +52,8 @@ def seed_lots(*, user, patients: int, progress=None) -> dict[str, Lot]:
         user=user,
         notes="Laboratory exosomes combined with markers from the patient's own tissue.",
     )
-    plenty = Decimal(max(3000, patients * 30))
+    # Grows with the demo, up to the most a lot row holds (quantity_received_ml: 6 digits of ml).
+    plenty = min(Decimal(max(3000, patients * 30)), Decimal("999000"))
     specs = {
         # role: (product, lot number, received days ago, expires in days, ml, concentration, status)
         "main": (standard, "KL-DEMO-01", 430, 400, plenty, "1", LotStatus.RELEASED),

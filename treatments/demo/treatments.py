@@ -178,16 +178,16 @@ def seed_treatments(*, users: dict, lots: dict, progress=None) -> int:
     today = timezone.localdate()
 
     # Two boosters used up the small lot; the clinic marked it depleted.
-    for patient in patients[:2]:
-        if patient.consent_on_file <= today - dt.timedelta(days=30):
-            clinic.record(
-                patient,
-                today - dt.timedelta(days=rng.randint(20, 30)),
-                course="booster",
-                lot=lots["to_deplete"],
-                doses=[Decimal("10")],
-                physician=physicians[0],
-            )
+    consented = [p for p in patients if p.consent_on_file <= today - dt.timedelta(days=30)]
+    for patient in consented[:2]:
+        clinic.record(
+            patient,
+            today - dt.timedelta(days=rng.randint(20, 30)),
+            course="booster",
+            lot=lots["to_deplete"],
+            doses=[Decimal("10")],
+            physician=physicians[0],
+        )
     to_deplete = Lot.objects.get(pk=lots["to_deplete"].pk)
     if to_deplete.current_stock_ml() <= 0:
         to_deplete.status = LotStatus.DEPLETED
