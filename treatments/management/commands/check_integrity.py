@@ -18,9 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         failed = 0
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # One snapshot for every check, and a guarantee that nothing here writes.
+            if connection.vendor == "postgresql" and outermost:
+                # One snapshot for every check, and a guarantee that nothing here writes (only as
+                # the transaction's first statement: not when a caller's transaction is open).
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             for run in INTEGRITY_CHECKS:
