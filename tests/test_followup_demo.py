@@ -7,7 +7,8 @@ import pytest
 
 from clinic.roles import PHYSICIAN, STAFF
 from tests.helpers.auth import make_user
-from treatments.demo.followups import seed_followup_activity, seed_side_effects
+from treatments.demo.followups import seed_followup_activity
+from treatments.demo.side_effects import seed_side_effects
 from treatments.models import FollowUp, FollowUpAttempt, SideEffectReport, Term
 
 pytestmark = [

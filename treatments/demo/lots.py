@@ -31,9 +31,14 @@ def _product(name, *, kind, user, notes) -> Product:
     return product
 
 
-def seed_lots(*, user, patients: int) -> dict[str, Lot]:
+# Lots whose quantity grows with the demo's size (the others stay small on purpose).
+GROWING = ("main", "recent", "expired", "to_recall", "individualized")
+
+
+def seed_lots(*, user, patients: int, progress=None) -> dict[str, Lot]:
     """The demo lots by role ("main", "recent", "expired", "quarantine", "to_recall", "to_deplete",
-    "individualized"). Lots already there are kept; quantities grow with the demo's size."""
+    "individualized"). Lots already there are kept; quantities grow with the demo's size (a larger
+    rerun records, through the lot service, that more of a released lot was received)."""
     today = timezone.localdate()
     standard = _product(
         STANDARD,
@@ -47,7 +52,8 @@ def seed_lots(*, user, patients: int) -> dict[str, Lot]:
         user=user,
         notes="Laboratory exosomes combined with markers from the patient's own tissue.",
     )
-    plenty = Decimal(max(3000, patients * 30))
+    # Grows with the demo, up to the most a lot row holds (quantity_received_ml: 6 digits of ml).
+    plenty = min(Decimal(max(3000, patients * 30)), Decimal("999000"))
     specs = {
         # role: (product, lot number, received days ago, expires in days, ml, concentration, status)
         "main": (standard, "KL-DEMO-01", 430, 400, plenty, "1", LotStatus.RELEASED),
@@ -76,5 +82,10 @@ def seed_lots(*, user, patients: int) -> dict[str, Lot]:
                 certificate_of_analysis=f"CoA-{number}",
             )
             lot_save(lot=lot, user=user, reason="Demo data")
+        elif role in GROWING and lot.status == LotStatus.RELEASED and lot.quantity_received_ml < ml:
+            lot.quantity_received_ml = ml
+            lot_save(lot=lot, user=user, reason="Demo data: more received for a larger demo")
         lots[role] = lot
+        if progress:
+            progress(1)
     return lots

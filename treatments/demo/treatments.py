@@ -1,6 +1,7 @@
-"""Demo treatments over the last ~14 months, recorded and signed through the treatment services, so
-every dose, lot, stock and signing rule holds; plus a recall, a depleted lot, an amendment, a void
-and a couple of open drafts."""
+"""The demo's story: the first ``STORY_PATIENTS`` demo patients' treatments over the last ~14 months,
+recorded and signed through the treatment services, so every dose, lot, stock and signing rule is
+exercised; plus a recall, a depleted lot, an amendment, a void and a couple of open drafts. The other
+patients' treatments take the fast path (``treatments.demo.bulk_treatments``) with the same choices."""
 
 import datetime as dt
 import random
@@ -8,12 +9,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from treatments.demo.patients import demo_mrn
 from treatments.models import (
     Administration,
     Indication,
     Lot,
     LotStatus,
     Patient,
+    Protocol,
     Treatment,
     TreatmentStatus,
 )
@@ -34,8 +37,47 @@ ROUTES = [
 ]
 
 
+# The story's patients are DEMO-000001 .. DEMO-000016; every later one goes through the fast path.
+STORY_PATIENTS = 16
+
+
+def story_patients():
+    return Patient.objects.filter(mrn__startswith="DEMO-", mrn__lte=demo_mrn(STORY_PATIENTS))
+
+
 def demo_treatments_exist() -> bool:
-    return Treatment.objects.filter(patient__mrn__startswith="DEMO-").exists()
+    """Whether the story has been recorded (its treatments are made once, in one transaction)."""
+    return Treatment.objects.filter(patient__in=story_patients()).exists()
+
+
+def moment(rng: random.Random, day: dt.date, now: dt.datetime) -> dt.datetime:
+    """A time in opening hours on ``day``, never later than an hour ago."""
+    at = timezone.make_aware(
+        dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.choice([0, 15, 30, 45])))
+    )
+    return min(at, now - dt.timedelta(hours=1))
+
+
+def course_days(rng: random.Random, consent: dt.date, today: dt.date) -> list[tuple[dt.date, str]]:
+    """(day, course position) of a patient's treatments: an initial one, and for some a booster or a
+    second round 100-130 days later. Empty when the consent is too recent."""
+    earliest = max(consent, today - dt.timedelta(days=420))
+    span = (today - dt.timedelta(days=1) - earliest).days
+    if span < 0:
+        return []
+    first = earliest + dt.timedelta(days=rng.randint(0, span))
+    days = [(first, "initial")]
+    later = first + dt.timedelta(days=rng.randint(100, 130))
+    if later < today and rng.random() < 0.6:
+        days.append((later, "second_round" if rng.random() < 0.3 else "booster"))
+    return days
+
+
+def total_doses(rng: random.Random, maximum: Decimal) -> list[Decimal]:
+    """A treatment's doses: one, or two (the second 3 billion), together within ``maximum``."""
+    totals = [Decimal(t) for t in ("5", "6", "8", "10", "10", "12", "15") if Decimal(t) <= maximum]
+    total = rng.choice(totals or [maximum])
+    return [total - Decimal("3"), Decimal("3")] if rng.random() < 0.2 and total > 3 else [total]
 
 
 class DemoClinic:
@@ -48,10 +90,7 @@ class DemoClinic:
         self.today = timezone.localdate()
 
     def moment(self, day: dt.date) -> dt.datetime:
-        at = timezone.make_aware(
-            dt.datetime.combine(day, dt.time(self.rng.randint(8, 17), self.rng.choice([0, 15, 30, 45])))
-        )
-        return min(at, self.now - dt.timedelta(hours=1))
+        return moment(self.rng, day, self.now)
 
     def lot_for(self, day: dt.date) -> Lot:
         """The lot a clinic would have used that day: first expiry first, among lots it held then."""
@@ -70,8 +109,7 @@ class DemoClinic:
 
     def administrations(self, day: dt.date, *, lot=None, doses=None) -> list[Administration]:
         if doses is None:
-            total = Decimal(self.rng.choice(["5", "6", "8", "10", "10", "12", "15"]))
-            doses = [total - Decimal("3"), Decimal("3")] if self.rng.random() < 0.2 else [total]
+            doses = total_doses(self.rng, Protocol.objects.in_force_on(day).max_dose_billion)
         result = []
         for dose in doses:
             route, site = self.rng.choice(ROUTES)
@@ -106,29 +144,24 @@ class DemoClinic:
 
     def course(self, patient) -> list[Treatment]:
         """An initial treatment, and for some patients a booster or a second round later on."""
-        earliest = max(patient.consent_on_file, self.today - dt.timedelta(days=420))
-        span = (self.today - dt.timedelta(days=1) - earliest).days
-        if span < 0:
-            return []
-        first = earliest + dt.timedelta(days=self.rng.randint(0, span))
-        treatments = [self.record(patient, first, course="initial")]
-        later = first + dt.timedelta(days=self.rng.randint(100, 130))
-        if later < self.today and self.rng.random() < 0.6:
-            course = "second_round" if self.rng.random() < 0.3 else "booster"
-            treatments.append(self.record(patient, later, course=course))
-        return treatments
+        return [
+            self.record(patient, day, course=course)
+            for day, course in course_days(self.rng, patient.consent_on_file, self.today)
+        ]
 
 
 def seed_treatments(*, users: dict, lots: dict, progress=None) -> int:
-    """Demo treatments for most demo patients; returns how many treatments were recorded."""
+    """The story's treatments (most story patients get some), through the services; returns how many
+    treatments the story patients have."""
     if demo_treatments_exist():
         return 0
     rng = random.Random(2026)  # noqa: S311 (repeatable demo data, not security)
     physicians = [users["dr.ross"], users["dr.weber"]]
     clinic = DemoClinic(lots=lots, physicians=physicians, staff=users["nurse.kim"], rng=rng)
     patients = list(
-        Patient.objects.active()
-        .filter(mrn__startswith="DEMO-", consent_on_file__isnull=False)
+        story_patients()
+        .active()
+        .filter(consent_on_file__isnull=False)
         .prefetch_related("indications")
         .order_by("mrn")
     )
@@ -136,37 +169,29 @@ def seed_treatments(*, users: dict, lots: dict, progress=None) -> int:
     for patient in patients:
         patient.first_indication = next(iter(patient.indications.all()), fallback)
     recorded = []
-    for number, patient in enumerate(patients, start=1):
+    for patient in patients:
         if rng.random() < 0.9:
             recorded += clinic.course(patient)
-        if progress and (number % 50 == 0 or number == len(patients)):
-            progress(number, len(patients))
+        if progress:
+            progress(1)
     signed = [t for t in recorded if t.status == TreatmentStatus.SIGNED]
     today = timezone.localdate()
 
     # Two boosters used up the small lot; the clinic marked it depleted.
-    for patient in patients[:2]:
-        if patient.consent_on_file <= today - dt.timedelta(days=30):
-            clinic.record(
-                patient,
-                today - dt.timedelta(days=rng.randint(20, 30)),
-                course="booster",
-                lot=lots["to_deplete"],
-                doses=[Decimal("10")],
-                physician=physicians[0],
-            )
+    consented = [p for p in patients if p.consent_on_file <= today - dt.timedelta(days=30)]
+    for patient in consented[:2]:
+        clinic.record(
+            patient,
+            today - dt.timedelta(days=rng.randint(20, 30)),
+            course="booster",
+            lot=lots["to_deplete"],
+            doses=[Decimal("10")],
+            physician=physicians[0],
+        )
     to_deplete = Lot.objects.get(pk=lots["to_deplete"].pk)
     if to_deplete.current_stock_ml() <= 0:
         to_deplete.status = LotStatus.DEPLETED
         lot_save(lot=to_deplete, user=users["admin.clinic"], reason="Demo data: used up")
-
-    recall = Lot.objects.get(pk=lots["to_recall"].pk)
-    if recall.status == LotStatus.RELEASED:
-        lot_recall(
-            lot=recall,
-            user=users["admin.clinic"],
-            reason="Supplier notice: endotoxin result above the release limit for this batch",
-        )
 
     if len(signed) > 3:
         amended = signed[1]
@@ -199,4 +224,18 @@ def seed_treatments(*, users: dict, lots: dict, progress=None) -> int:
             user=clinic.staff,
             administrations=clinic.administrations(today, lot=lots["main"]),
         )
-    return Treatment.objects.filter(patient__mrn__startswith="DEMO-").count()
+    return Treatment.objects.filter(patient__in=story_patients()).count()
+
+
+def seed_recall(*, users: dict, lots: dict) -> bool:
+    """Recall the lot the story and the fast path used until two months ago (after both ran, so its
+    recall list names patients from each). Returns whether it was recalled now."""
+    recall = Lot.objects.get(pk=lots["to_recall"].pk)
+    if recall.status != LotStatus.RELEASED:
+        return False
+    lot_recall(
+        lot=recall,
+        user=users["admin.clinic"],
+        reason="Supplier notice: endotoxin result above the release limit for this batch",
+    )
+    return True

@@ -17,30 +17,40 @@ def followup_dates(treatment_date: dt.date, step) -> tuple[dt.date, dt.date, dt.
     )
 
 
+def followups_plan(*, treatment: Treatment, steps, user) -> list[FollowUp]:
+    """The follow-ups ``steps`` (the protocol in force on the treatment date) give this treatment,
+    unsaved: the one statement of the schedule, shared by signing and the demo's bulk path."""
+    day = treatment.treatment_date
+    planned = []
+    for step in steps:
+        start, due, end = followup_dates(day, step)
+        planned.append(
+            FollowUp(
+                treatment=treatment,
+                patient_id=treatment.patient_id,
+                step=step,
+                step_name=step.name,
+                kind=step.kind,
+                is_assessment=step.is_assessment,
+                due_on=due,
+                window_start=start,
+                window_end=end,
+                created_by=user,
+            )
+        )
+    return planned
+
+
 def followups_schedule(*, treatment: Treatment, user) -> list[FollowUp]:
     """Create the follow-ups of the protocol in force on the treatment date (call inside the
     signing transaction). A treatment that already has follow-ups gets none twice."""
     if treatment.followups.exists():
         return list(treatment.followups.all())
     protocol = Protocol.objects.in_force_on(treatment.treatment_date)
-    created = []
-    for step in protocol.steps.all():
-        start, due, end = followup_dates(treatment.treatment_date, step)
-        followup = FollowUp(
-            treatment=treatment,
-            patient_id=treatment.patient_id,
-            step=step,
-            step_name=step.name,
-            kind=step.kind,
-            is_assessment=step.is_assessment,
-            due_on=due,
-            window_start=start,
-            window_end=end,
-            created_by=user,
-        )
+    created = followups_plan(treatment=treatment, steps=protocol.steps.all(), user=user)
+    for followup in created:
         attribute(followup, user=user, reason="Scheduled on signing")
         followup.save()
-        created.append(followup)
     return created
 
 
