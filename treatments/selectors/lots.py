@@ -4,13 +4,13 @@ import re
 from collections.abc import Iterator
 
 from django.db.models import Count, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from clinic.writers import csv_lines
 from treatments.dosing import format_amount
 from treatments.filters.lots import LotFilter
 from treatments.models import Administration, Lot, Route, TreatmentStatus
+from treatments.selectors.links import detail_url_prefix
 
 # Clinic admins manage lots but are not in the patients' care team: they get the record number
 # (enough to hand the list to a physician), the date and the dose, never names or phone numbers.
@@ -107,12 +107,6 @@ def _recall_row(values: tuple, *, with_names: bool) -> list[str]:
     ]
 
 
-def _detail_url_prefix(name: str) -> str:
-    """The URL of a detail page without its pk (``/patients/``): reversed once, so that a row's
-    link is a string join, not a URL resolution."""
-    return reverse(name, args=[0]).removesuffix("0/")
-
-
 def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     """The recall table of a lot's page: its columns, one page of RECALL_PAGE_ROWS rows (one per
     administration, oldest first; a page past the end shows the last, one before the first the
@@ -131,8 +125,8 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     start = (number - 1) * RECALL_PAGE_ROWS
     rows = list(_recall_values(lot)[start : start + RECALL_PAGE_ROWS])
     last_row = start + len(rows)
-    patients = _detail_url_prefix("patient_detail")
-    treatments = _detail_url_prefix("treatment_detail")
+    patients = detail_url_prefix("patient_detail")
+    treatments = detail_url_prefix("treatment_detail")
     keys = CARE_TEAM_KEYS if with_names else MINIMAL_KEYS
     recall_rows = []
     for values in rows:
