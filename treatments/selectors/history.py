@@ -5,6 +5,8 @@ from collections import defaultdict
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_m2m_reverse_field_name
 
+from treatments.selectors.people import user_names_only
+
 NOISE_FIELDS = {"updated_at", "version"}
 
 
@@ -39,7 +41,9 @@ def record_history(*, record, limit: int = 100) -> list[dict]:
     """
     history_model = record.history.model
     entries = list(
-        record.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+        record.history.select_related("history_user")
+        .defer(*user_names_only("history_user"))
+        .order_by("-history_date", "-history_id")[: limit + 1]
     )
     tracked = {f.name for f in history_model.tracked_fields}
     fields = [f for f in record._meta.concrete_fields if f.name in tracked and f.name not in NOISE_FIELDS]

@@ -9,7 +9,8 @@ from django.utils import timezone
 from clinic.writers import csv_lines
 from treatments.dosing import format_amount
 from treatments.filters.lots import LotFilter
-from treatments.models import Administration, Lot
+from treatments.models import Administration, Lot, Route, TreatmentStatus
+from treatments.selectors.links import detail_url_prefix
 
 # Clinic admins manage lots but are not in the patients' care team: they get the record number
 # (enough to hand the list to a physician), the date and the dose, never names or phone numbers.
@@ -26,6 +27,21 @@ CARE_TEAM_COLUMNS = [
     "Treatment status",
 ]
 MINIMAL_COLUMNS = ["Record no.", "Treatment date", "Dose (billion)", "Route"]
+# The same columns by name, for the page's template (a list index in a template costs a dir() call
+# per cell).
+CARE_TEAM_KEYS = [
+    "family_name",
+    "given_name",
+    "mrn",
+    "phone",
+    "day",
+    "dose",
+    "volume",
+    "route",
+    "site",
+    "status",
+]
+MINIMAL_KEYS = ["mrn", "day", "dose", "route"]
 # Rows per page of a lot page's recall list (the CSV streams them all).
 RECALL_PAGE_ROWS = 50
 
@@ -45,24 +61,49 @@ def lots_for_page() -> QuerySet[Lot]:
     return Lot.objects.with_stock().select_related("product", "recalled_by", "created_by")
 
 
-def _recall_row(administration, *, with_names: bool) -> list[str]:
-    treatment = administration.treatment
-    patient = treatment.patient
-    day = f"{timezone.localtime(treatment.performed_at):%Y-%m-%d %H:%M}"
-    dose = format_amount(administration.dose_billion)
+# The columns a recall row is read from: plain values, no model instances (a page of rows, or every
+# row of the CSV, costs no more than the strings shown).
+RECALL_ROW_FIELDS = (
+    "pk",
+    "treatment_id",
+    "treatment__patient_id",
+    "treatment__patient__family_name",
+    "treatment__patient__given_name",
+    "treatment__patient__mrn",
+    "treatment__patient__phone",
+    "treatment__performed_at",
+    "dose_billion",
+    "volume_ml",
+    "route",
+    "site",
+    "treatment__status",
+)
+ROUTE_LABELS = dict(Route.choices)
+TREATMENT_STATUS_LABELS = dict(TreatmentStatus.choices)
+
+
+def _recall_values(lot: Lot) -> QuerySet:
+    return Administration.objects.from_lot(lot).values_list(*RECALL_ROW_FIELDS)
+
+
+def _recall_row(values: tuple, *, with_names: bool) -> list[str]:
+    """One administration's cells, from a row of ``_recall_values``."""
+    (_, _, _, family, given, mrn, phone, performed_at, dose, volume, route, site, status) = values
+    day = f"{timezone.localtime(performed_at):%Y-%m-%d %H:%M}"
+    route = ROUTE_LABELS.get(route, route)
     if not with_names:
-        return [patient.mrn, day, dose, administration.get_route_display()]
+        return [mrn, day, format_amount(dose), route]
     return [
-        patient.family_name,
-        patient.given_name,
-        patient.mrn,
-        patient.phone,
+        family,
+        given,
+        mrn,
+        phone,
         day,
-        dose,
-        format_amount(administration.volume_ml),
-        administration.get_route_display(),
-        administration.site,
-        treatment.get_status_display(),
+        format_amount(dose),
+        format_amount(volume),
+        route,
+        site,
+        TREATMENT_STATUS_LABELS.get(status, status),
     ]
 
 
@@ -70,7 +111,11 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     """The recall table of a lot's page: its columns, one page of RECALL_PAGE_ROWS rows (one per
     administration, oldest first; a page past the end shows the last, one before the first the
     first), the rows shown, and how many administrations and patients there are in all, counted by
-    the database. Two queries whatever the number of rows; the CSV has every row."""
+    the database. Two queries whatever the number of rows; the CSV has every row.
+
+    A row is the administration's ``pk``, its ``cells`` as the CSV has them, the same cells by
+    column key (``mrn``, ``day``, ...: CARE_TEAM_KEYS or MINIMAL_KEYS) for the template, and the
+    links of its patient and treatment (``patient_url``, ``treatment_url``)."""
     totals = Administration.objects.from_lot(lot).aggregate(
         administrations=Count("pk"), patients=Count("treatment__patient", distinct=True)
     )
@@ -78,20 +123,32 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     last_page = max(1, -(-count // RECALL_PAGE_ROWS))
     number = min(max(page, 1), last_page)
     start = (number - 1) * RECALL_PAGE_ROWS
-    administrations = list(Administration.objects.from_lot(lot)[start : start + RECALL_PAGE_ROWS])
-    last_row = start + len(administrations)
+    rows = list(_recall_values(lot)[start : start + RECALL_PAGE_ROWS])
+    last_row = start + len(rows)
+    patients = detail_url_prefix("patient_detail")
+    treatments = detail_url_prefix("treatment_detail")
+    keys = CARE_TEAM_KEYS if with_names else MINIMAL_KEYS
+    recall_rows = []
+    for values in rows:
+        cells = _recall_row(values, with_names=with_names)
+        row = dict(zip(keys, cells, strict=True))
+        row.update(
+            pk=values[0],
+            cells=cells,
+            patient_url=f"{patients}{values[2]}/",
+            treatment_url=f"{treatments}{values[1]}/",
+        )
+        recall_rows.append(row)
     return {
         "with_names": with_names,
         "columns": CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
-        "recall_rows": [
-            {"administration": a, "cells": _recall_row(a, with_names=with_names)} for a in administrations
-        ],
+        "recall_rows": recall_rows,
         "administration_count": count,
         "patient_count": totals["patients"],
         "recall_page": {
             "number": number,
             "rows": RECALL_PAGE_ROWS,
-            "first_row": start + 1 if administrations else 0,
+            "first_row": start + 1 if rows else 0,
             "last_row": last_row,
             "previous": number - 1 if number > 1 else None,
             "next": number + 1 if last_row < count else None,
@@ -112,10 +169,10 @@ def lot_recall_patient_ids(*, lot: Lot) -> list[int]:
 
 def lot_recall_csv(*, lot: Lot, with_names: bool) -> Iterator[str]:
     """The recall list as CSV lines, read in chunks as the lines are consumed (memory stays flat)."""
-    administrations = Administration.objects.from_lot(lot).iterator(chunk_size=500)
+    rows = _recall_values(lot).iterator(chunk_size=500)
     return csv_lines(
         CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
-        (_recall_row(a, with_names=with_names) for a in administrations),
+        (_recall_row(values, with_names=with_names) for values in rows),
     )
 
 

@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from treatments.dosing import format_amount
@@ -22,7 +21,9 @@ from treatments.models import (
     Treatment,
     TreatmentStatus,
 )
+from treatments.selectors.links import detail_url_prefix
 from treatments.selectors.outcomes import outcome_series
+from treatments.selectors.people import user_names_only
 
 
 def patient_list(*, filters: PatientFilter) -> QuerySet[Patient]:
@@ -35,12 +36,12 @@ def patient_list(*, filters: PatientFilter) -> QuerySet[Patient]:
 
 
 def patient_for_page(*, pk: int) -> Patient | None:
-    """A patient page's patient (voided ones too, for auditors) with the people it names and its
+    """A patient page's patient (voided ones too, for auditors) with who voided it and its
     indications in ``page_indications``, in one query: the indications come as one joined row each
     (a patient has a handful), not as a second query. None when there is no such patient."""
     rows = list(
         Patient.objects.filter(pk=pk)
-        .select_related("created_by", "voided_by")
+        .select_related("voided_by")
         .annotate(
             indication_pk=F("indications__pk"),
             indication_code=F("indications__code"),
@@ -65,6 +66,40 @@ def patient_for_page(*, pk: int) -> Patient | None:
     return patient
 
 
+# The columns of a patient's records that the patient page shows (its timeline, course, recall
+# alerts, outcomes and plans). A field read on the page but missing here costs a query per row:
+# tests/test_patient_course.py counts the page's queries with every kind of record on it.
+TREATMENT_FIELDS = (
+    "patient",
+    "performed_at",
+    "course_position",
+    "round_number",
+    "status",
+    "baseline_pain",
+    "baseline_energy",
+    "voided_at",
+    "physician__username",
+    "physician__first_name",
+    "physician__last_name",
+)
+ADMINISTRATION_FIELDS = (
+    "treatment",
+    "route",
+    "site",
+    "dose_billion",
+    "order",
+    "lot__lot_number",
+    "lot__status",
+    "lot__recalled_at",
+    "lot__recall_reason",
+    "lot__product__name",
+)
+SIDE_EFFECT_FIELDS = [
+    *(field.name for field in SideEffectReport._meta.concrete_fields),
+    "treatment__performed_at",
+]
+
+
 @dataclasses.dataclass
 class PatientRecords:
     """A patient's treatments (newest first, each with its active administrations in ``given``),
@@ -85,6 +120,7 @@ def patient_followups(*, patient: Patient, treatments: list[Treatment]) -> list[
     followups = list(
         FollowUp.objects.filter(patient=patient)
         .select_related("completed_by")
+        .defer(*user_names_only("completed_by"))
         .order_by("status", "completed_at")
     )
     for followup in followups:
@@ -98,21 +134,29 @@ def patient_records(*, patient: Patient) -> PatientRecords:
     return PatientRecords(
         treatments=treatments,
         followups=patient_followups(patient=patient, treatments=treatments),
-        side_effects=list(patient.side_effects.select_related("treatment")),
+        side_effects=list(patient.side_effects.select_related("treatment").only(*SIDE_EFFECT_FIELDS)),
     )
 
 
 def patient_treatments(*, patient: Patient) -> list[Treatment]:
-    """Every treatment of the patient with its active administrations and their lots (2 queries)."""
-    administrations = Administration.objects.active().select_related("lot__product").order_by("order", "id")
+    """Every treatment of the patient with its active administrations and their lots (2 queries).
+    Only the columns the patient page shows are read (TREATMENT_FIELDS, ADMINISTRATION_FIELDS):
+    the treatment page reads the rest."""
+    administrations = (
+        Administration.objects.active()
+        .select_related("lot__product")
+        .only(*ADMINISTRATION_FIELDS)
+        .order_by("order", "id")
+    )
     return list(
         patient.treatments.select_related("physician")
+        .only(*TREATMENT_FIELDS)
         .prefetch_related(Prefetch("administrations", queryset=administrations, to_attr="given"))
         .order_by("-performed_at", "-id")
     )
 
 
-def _treatment_entry(treatment) -> dict:
+def _treatment_entry(treatment, *, url_prefix: str) -> dict:
     parts = []
     for administration in treatment.given:
         site = f" ({administration.site})" if administration.site else ""
@@ -123,21 +167,24 @@ def _treatment_entry(treatment) -> dict:
     total = sum((a.dose_billion for a in treatment.given), Decimal("0"))
     physician = treatment.physician.get_full_name() or treatment.physician.get_username()
     detail = "; ".join(parts) or "no administration"
+    day = treatment.treatment_date
     return {
         "kind": "treatment",
-        "date": treatment.treatment_date,
+        "label": "Treatment",
+        "date": day,
+        "day": f"{day:%Y-%m-%d}",
         "sort": (treatment.treatment_date, 0, timezone.localtime(treatment.performed_at).time()),
         "title": f"{treatment.get_course_position_display()}, round {treatment.round_number}: "
         f"{format_amount(total)} billion",
         "detail": f"{detail} · {physician}",
         "status": treatment.get_status_display(),
-        "url": treatment.get_absolute_url(),
+        "url": f"{url_prefix}{treatment.pk}/",
         "voided": treatment.status == TreatmentStatus.VOIDED,
         "superseded": treatment.status == TreatmentStatus.AMENDED,
     }
 
 
-def _followup_entry(followup) -> dict:
+def _followup_entry(followup, *, url_prefix: str) -> dict:
     day = (
         timezone.localdate(followup.completed_at)
         if followup.status == FollowUpStatus.COMPLETED and followup.completed_at
@@ -155,30 +202,34 @@ def _followup_entry(followup) -> dict:
         detail += f": {followup.status_reason}"
     return {
         "kind": "followup",
+        "label": "Follow-up",
         "date": day,
+        "day": f"{day:%Y-%m-%d}",
         "sort": (day, 1, dt.time.min),
         "title": followup.step_name,
         "detail": detail,
         "status": followup.get_status_display(),
-        "url": reverse("followup_detail", args=[followup.pk]),
+        "url": f"{url_prefix}{followup.pk}/",
         "voided": followup.is_voided,
         "superseded": False,
     }
 
 
-def _side_effect_entry(report) -> dict:
+def _side_effect_entry(report, *, url_prefix: str) -> dict:
     if report.resolved_on:
         detail = f"Resolved on {report.resolved_on:%Y-%m-%d} ({report.duration_days()} days)"
     else:
         detail = "Ongoing"
     return {
         "kind": "side_effect",
+        "label": "Side effect",
         "date": report.onset,
+        "day": f"{report.onset:%Y-%m-%d}",
         "sort": (report.onset, 2, dt.time.min),
         "title": f"Side effect: {report.term_label} (grade {report.grade})",
         "detail": detail,
         "status": "Serious" if report.is_serious else "",
-        "url": reverse("sideeffect_detail", args=[report.pk]),
+        "url": f"{url_prefix}{report.pk}/",
         "voided": report.is_voided,
         "superseded": False,
     }
@@ -186,11 +237,20 @@ def _side_effect_entry(report) -> dict:
 
 def patient_timeline(*, patient: Patient, records: PatientRecords | None = None) -> list[dict]:
     """Treatments (with their administrations), follow-ups and side-effect reports merged newest
-    first. Four queries whatever the patient's history, none when ``records`` are given."""
+    first. Four queries whatever the patient's history, none when ``records`` are given.
+
+    An entry carries what its row shows, ready to print: ``label`` (its kind), ``day``
+    (YYYY-MM-DD), ``title``, ``detail``, ``status`` and ``url``."""
     records = records or patient_records(patient=patient)
-    entries = [_treatment_entry(t) for t in records.treatments]
-    entries += [_followup_entry(f) for f in sorted(records.followups, key=lambda f: (f.due_on, f.pk))]
-    entries += [_side_effect_entry(r) for r in records.side_effects]
+    treatments = detail_url_prefix("treatment_detail")
+    followups = detail_url_prefix("followup_detail")
+    side_effects = detail_url_prefix("sideeffect_detail")
+    entries = [_treatment_entry(t, url_prefix=treatments) for t in records.treatments]
+    entries += [
+        _followup_entry(f, url_prefix=followups)
+        for f in sorted(records.followups, key=lambda f: (f.due_on, f.pk))
+    ]
+    entries += [_side_effect_entry(r, url_prefix=side_effects) for r in records.side_effects]
     entries.sort(key=lambda entry: entry["sort"], reverse=True)
     return entries
 
