@@ -74,6 +74,9 @@ def test_filters_by_physician_step_and_patient(staff_client, worklist):
     by_doctor = every_section(staff_client, {"physician": worklist["other_doctor"].pk})
     assert "Week, Will" in by_doctor and "Today, Tess" not in by_doctor and "Overdue, Olga" not in by_doctor
     by_step = every_section(staff_client, {"kind": "early_check"})
+    kept = staff_client.get(URL, {"kind": "early_check"}).content.decode()
+    assert '<option value="early_check" selected>Week 6–8 check</option>' in kept
+    assert '<option value="" selected>All physicians</option>' in kept
     assert "Week 6–8 check" in by_step and "Day 1–3 check-in call" not in by_step
     by_patient = every_section(staff_client, {"patient": worklist["today"].pk})
     assert "Today, Tess" in by_patient and "Overdue, Olga" not in by_patient
@@ -94,7 +97,13 @@ def test_a_typed_record_number_becomes_the_patient_id_in_the_url(staff_client, w
 
 def test_a_bad_filter_value_is_ignored_with_a_message(staff_client, worklist):
     params = {"patient": "999999", "kind": "nonsense"}
-    assert "Select a valid choice" in staff_client.get(URL, params).content.decode()
+    refused = staff_client.get(URL, params).content.decode()
+    assert "Select a valid choice" in refused
+    # The select says it was refused and points to the message.
+    invalid = 'aria-invalid="true" aria-describedby="id_kind_error">'
+    assert f'<select name="kind" class="form-select" id="id_kind" {invalid}' in refused
+    assert '<div id="id_kind_error" class="text-danger small mt-2">Step: Select a valid choice.' in refused
+    assert '<option value="" selected>' not in refused.split('name="kind"')[1].split("</select>")[0]
     page = every_section(staff_client, params)
     assert "Overdue, Olga" in page and "Today, Tess" in page  # nothing filtered away silently
 

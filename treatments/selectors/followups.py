@@ -7,7 +7,8 @@ from typing import NamedTuple
 from django.db.models import F
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt, FollowUpStatus
@@ -218,6 +219,8 @@ def _days(number: int) -> str:
 def _rows(ids, order, today: dt.date) -> list[WorklistRow]:
     values = FollowUp.objects.filter(pk__in=ids).with_attempt_counts().order_by(*order).values(*ROW_FIELDS)
     followup_url, patient_url = _url_maker("followup_detail"), _url_maker("patient_detail")
+    # Django's "D" date format, translated once per page rather than once per row.
+    weekdays = [str(WEEKDAYS_ABBR[day]) for day in range(7)]
     rows = []
     for value in values:
         status, due_on, window_end = value["status"], value["due_on"], value["window_end"]
@@ -254,7 +257,7 @@ def _rows(ids, order, today: dt.date) -> list[WorklistRow]:
                 status=status,
                 attempt_count=attempts,
                 attempts_label=f"{attempts} attempt{pluralize(attempts)}" if attempts else "",
-                due=dateformat.format(due_on, "D Y-m-d"),
+                due=f"{weekdays[due_on.weekday()]} {due_on:%Y-%m-%d}",
                 window=f"{value['window_start']:%m-%d} – {window_end:%m-%d}",
                 due_ago=f"due {_days(days_since_due)} ago" if days_since_due > 0 and not overdue_days else "",
                 overdue_days=overdue_days,

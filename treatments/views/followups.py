@@ -80,7 +80,7 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
         context.update(
             {
                 "today": today,
-                "filter_form": filters.form,
+                "filter_selects": filters.selects(),
                 "record_form": RecordNumberForm(),
                 "sections": worklist.sections,
                 "section": worklist.section,
