@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+from collections import defaultdict
 from typing import NamedTuple
 
 from django.db.models import F
@@ -9,6 +10,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.safestring import mark_safe
 
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt, FollowUpStatus
@@ -110,6 +112,9 @@ class WorklistRow:
     # The actions of someone who may work the follow-up, as (label, link); none for the others,
     # who get a "View" link.
     actions: tuple[tuple[str, str], ...]
+    # The same as links (ACTION_LINKS): the template prints one value, not a loop of four, which
+    # was a third of a row's rendering time.
+    actions_html: str
 
 
 @dataclasses.dataclass
@@ -204,6 +209,16 @@ ACTIONS = {
     FollowUpStatus.MISSED: (("Complete", "#complete"),),
 }
 
+# The actions' links per status, for the follow-up's page at {url}: the page's own path (reverse()
+# and an integer) and fixed labels, so there is nothing to escape.
+ACTION_LINKS = defaultdict(
+    str,
+    {
+        status: " ".join(f'<a href="{{url}}{anchor}">{label}</a>' for label, anchor in actions)
+        for status, actions in ACTIONS.items()
+    },
+)
+
 
 def _url_maker(name: str):
     """``reverse(name, args=[pk])`` for many pks: reversed once, then the pk put in its place."""
@@ -237,6 +252,7 @@ def _rows(ids, order, today: dt.date) -> list[WorklistRow]:
         else:
             outcome, outcome_class = "", ""
         url = followup_url(value["pk"])
+        actions = tuple((label, url + anchor) for label, anchor in ACTIONS.get(status, ()))
         attempts = value["attempt_count"]
         rows.append(
             WorklistRow(
@@ -263,7 +279,9 @@ def _rows(ids, order, today: dt.date) -> list[WorklistRow]:
                 overdue_days=overdue_days,
                 outcome=outcome,
                 outcome_class=outcome_class,
-                actions=tuple((label, url + anchor) for label, anchor in ACTIONS.get(status, ())),
+                actions=actions,
+                # Made of the page's own path and fixed labels (ACTION_LINKS): nothing to escape.
+                actions_html=mark_safe(ACTION_LINKS[status].format(url=url)),  # noqa: S308
             )
         )
     return rows
