@@ -158,7 +158,8 @@ def followup_worklist(
     ``page`` (a page past the end shows the last), or, when ``section`` names none, the first page
     of the most urgent section with follow-ups. Two queries whatever the number of rows (and those
     of the filters' own checks): the counts, then the page's rows with their attempts counted."""
-    totals = _filtered(filters).worklist_totals(today)
+    followups = _filtered(filters)
+    totals = followups.worklist_totals(today)
     by_default = section not in section_keys()
     if by_default:
         section, page = default_section(totals), 1
@@ -171,11 +172,7 @@ def followup_worklist(
         last_page = max(1, -(-count // SECTION_LIMIT))
         number = min(max(page, 1), last_page)
         start = (number - 1) * SECTION_LIMIT
-        ids = (
-            getattr(_filtered(filters), method)(today)
-            .order_by(*order)
-            .values("pk")[start : start + SECTION_LIMIT]
-        )
+        ids = getattr(followups, method)(today).order_by(*order).values("pk")[start : start + SECTION_LIMIT]
         shown = WorklistSection(key, title, help_text, _rows(ids, order, today), count, page=number)
         sections.append(shown)
     return Worklist(sections, shown, by_default)
