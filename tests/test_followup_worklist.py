@@ -1,4 +1,5 @@
-"""The worklist page: sections, rows, filters (no names in URLs), roles and query counts."""
+"""The worklist page: sections (one tab at a time), rows, filters (no names in URLs), roles and
+query counts."""
 
 import datetime as dt
 
@@ -17,12 +18,20 @@ pytestmark = [
     pytest.mark.time_machine(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), tick=False),
 ]
 URL = reverse("followup_list")
+KEYS = ("due_today", "due_this_week", "overdue", "upcoming", "recent")
 
 
-def section(page: str, key: str) -> str:
-    """The HTML of one worklist section."""
+def section(client, key: str, params: dict | None = None) -> str:
+    """The HTML of one worklist section, opened through its tab."""
+    page = client.get(URL, {**(params or {}), "section": key}).content.decode()
+    assert page.count('aria-current="page"') == 1 and f'section={key}" aria-current="page"' in page
     start = page.index(f'<section id="{key}"')
     return page[start : page.index("</section>", start)]
+
+
+def every_section(client, params: dict | None = None) -> str:
+    """The HTML of every section, tab by tab."""
+    return "".join(section(client, key, params) for key in KEYS)
 
 
 @pytest.fixture
@@ -40,16 +49,15 @@ def worklist(make_patient, make_signed_treatment, physician):
 
 
 def test_the_sections_show_who_is_due_and_who_is_overdue(staff_client, worklist):
-    page = staff_client.get(URL).content.decode()
-    overdue = section(page, "overdue")
+    overdue = section(staff_client, "overdue")
     assert "Overdue, Olga" in overdue and "+1 555 010 1111" in overdue
     assert "Day 1–3 check-in call" in overdue and "56 days" in overdue  # window closed 5 January
     assert "Week 6–8 check" in overdue and "3 days" in overdue  # window closed 27 February
-    due_today = section(page, "due_today")
+    due_today = section(staff_client, "due_today")
     assert "Today, Tess" in due_today and "tess@example.com" in due_today
     assert "Mon 2026-03-02" in due_today and "window 03-01 – 03-03" in due_today
-    assert "Week, Will" in section(page, "due_this_week")
-    assert "Nothing here" in section(page, "upcoming")  # the next step (early check) is 6 weeks out
+    assert "Week, Will" in section(staff_client, "due_this_week")
+    assert "Nothing here" in section(staff_client, "upcoming")  # the next step (early check) is 6 weeks out
     followup = FollowUp.objects.get(patient=worklist["today"], kind="check_in")
     detail = reverse("followup_detail", args=[followup.pk])
     for anchor in ("complete", "attempt", "reschedule", "cancel"):
@@ -58,21 +66,23 @@ def test_the_sections_show_who_is_due_and_who_is_overdue(staff_client, worklist)
 
 def test_optional_steps_are_marked(staff_client, make_patient, make_signed_treatment):
     make_signed_treatment(make_patient(), dt.date(2025, 1, 2))
-    overdue = section(staff_client.get(URL).content.decode(), "overdue")
+    overdue = section(staff_client, "overdue")
     assert overdue.count(">optional</span>") == 2  # the 6- and 12-month reviews
 
 
 def test_filters_by_physician_step_and_patient(staff_client, worklist):
-    by_doctor = staff_client.get(URL, {"physician": worklist["other_doctor"].pk}).content.decode()
+    by_doctor = every_section(staff_client, {"physician": worklist["other_doctor"].pk})
     assert "Week, Will" in by_doctor and "Today, Tess" not in by_doctor and "Overdue, Olga" not in by_doctor
-    by_step = staff_client.get(URL, {"kind": "early_check"}).content.decode()
-    assert "Week 6–8 check" in by_step and "Day 1–3 check-in call" not in section(by_step, "overdue")
-    by_patient = staff_client.get(URL, {"patient": worklist["today"].pk}).content.decode()
+    by_step = every_section(staff_client, {"kind": "early_check"})
+    kept = staff_client.get(URL, {"kind": "early_check"}).content.decode()
+    assert '<option value="early_check" selected>Week 6–8 check</option>' in kept
+    assert '<option value="" selected>All physicians</option>' in kept
+    assert "Week 6–8 check" in by_step and "Day 1–3 check-in call" not in by_step
+    by_patient = every_section(staff_client, {"patient": worklist["today"].pk})
     assert "Today, Tess" in by_patient and "Overdue, Olga" not in by_patient
-    # The patient select offers the patients on the worklist, by id.
-    assert (
-        f'<option value="{worklist["overdue"].pk}">Overdue, Olga (' in staff_client.get(URL).content.decode()
-    )
+    # The patient select offers the patients on the section's rows, by id.
+    overdue_tab = staff_client.get(URL, {"section": "overdue"}).content.decode()
+    assert f'<option value="{worklist["overdue"].pk}">Overdue, Olga (' in overdue_tab
 
 
 def test_a_typed_record_number_becomes_the_patient_id_in_the_url(staff_client, worklist):
@@ -86,9 +96,16 @@ def test_a_typed_record_number_becomes_the_patient_id_in_the_url(staff_client, w
 
 
 def test_a_bad_filter_value_is_ignored_with_a_message(staff_client, worklist):
-    page = staff_client.get(URL, {"patient": "999999", "kind": "nonsense"}).content.decode()
-    assert "Select a valid choice" in page
-    assert "Overdue, Olga" in page  # nothing filtered away silently
+    params = {"patient": "999999", "kind": "nonsense"}
+    refused = staff_client.get(URL, params).content.decode()
+    assert "Select a valid choice" in refused
+    # The select says it was refused and points to the message.
+    invalid = 'aria-invalid="true" aria-describedby="id_kind_error">'
+    assert f'<select name="kind" class="form-select" id="id_kind" {invalid}' in refused
+    assert '<div id="id_kind_error" class="text-danger small mt-2">Step: Select a valid choice.' in refused
+    assert '<option value="" selected>' not in refused.split('name="kind"')[1].split("</select>")[0]
+    page = every_section(staff_client, params)
+    assert "Overdue, Olga" in page and "Today, Tess" in page  # nothing filtered away silently
 
 
 @pytest.mark.parametrize(
@@ -114,12 +131,12 @@ def test_the_worklist_runs_the_same_queries_for_5_and_50_patients(
     counts = {}
     for total in (5, 50):
         add(total - FollowUp.objects.values("patient").distinct().count())
-        for params in ({}, {"kind": "check_in"}):
+        for params in ({}, {"kind": "check_in"}, {"section": "overdue"}, {"section": "recent"}):
             with CaptureQueriesContext(connection) as captured:
                 response = staff_client.get(URL, params)
             assert response.status_code == 200
-            counts[(total, bool(params))] = len(captured)
-    assert counts[(5, False)] == counts[(50, False)]
-    assert counts[(5, True)] == counts[(50, True)]
-    page = staff_client.get(URL).content.decode()
-    assert page.count("<tr>") > 50  # the 50-patient list really has rows
+            counts[(total, tuple(params.items()))] = len(captured)
+    for params in {params for _, params in counts}:
+        assert counts[(5, params)] == counts[(50, params)] <= 12, params
+    # The 50-patient list really has rows, tab by tab.
+    assert every_section(staff_client).count("<tr>") > 50

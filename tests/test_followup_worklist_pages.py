@@ -1,5 +1,5 @@
-"""The worklist at a chain's size: one page of rows per section, a "more" link per section that
-keeps the filters, the same queries at 5 and 50 rows per section, and a light page at 200."""
+"""The worklist at a chain's size: one section's page of rows at a time, a "more" link that keeps
+the filters, the same queries at 5 and 50 rows per section, and a light page at 200."""
 
 import datetime as dt
 
@@ -80,30 +80,41 @@ def test_the_worklist_runs_the_same_queries_at_5_and_50_rows_per_section(
 ):
     for rows in (5, 50):
         fill(rows)
-        with django_assert_num_queries(6):  # the section counts, then one query per section
-            worklist = followup_worklist(filters=None, today=TODAY)
+        for key in SECTION_ROWS:
+            with django_assert_num_queries(2):  # the section counts, then the section's page of rows
+                worklist = followup_worklist(filters=None, today=TODAY, section=key)
+            assert len(worklist.section.rows) == min(rows, SECTION_LIMIT)
         assert {section.key: section.count for section in worklist.sections} == dict.fromkeys(
             SECTION_ROWS, rows
         )
-        for params in ({}, {"kind": "check_in"}, {"section": "overdue", "page": "2"}):
-            # session, user, roles and permissions, then the counts and one query per section shown
-            with django_assert_num_queries(10 if "section" not in params else 6):
+        for params in ({}, {"kind": "check_in"}, {"section": "overdue", "page": "2"}, {"section": "recent"}):
+            # session, user, roles and permissions, then the counts, the rows and the physician select
+            with django_assert_num_queries(6):
                 assert staff_client.get(URL, params).status_code == 200
 
 
 def test_the_page_stays_light_with_200_rows_per_section(staff_client, fill):
     fill(200)
     page = staff_client.get(URL).content.decode()
-    assert len(page.encode()) < 150_000
-    assert page.count("<tr>") == 5 * (SECTION_LIMIT + 1)  # a page of rows and a header per section
-    assert 'href="?section=overdue&amp;page=2">More: overdue, rows 26–50</a>' in page
+    assert len(page.encode()) < 40_000
+    # One section (due today, the most urgent with rows): a page of rows and a header.
+    assert page.count("<tr>") == SECTION_LIMIT + 1 and page.count('<section id="') == 1
+    assert 'href="?section=due_today&amp;page=2">More: due today, rows 26–50</a>' in page
     assert "Rows 1–25 of 200." in page
+    # Every section's tab, with its count.
+    assert 'href="?section=overdue">Overdue <span class="badge text-bg-danger">200</span></a>' in page
+    assert (
+        'href="?section=recent">Recently completed <span class="badge text-bg-secondary">200</span>' in page
+    )
+    overdue = staff_client.get(URL, {"section": "overdue"}).content.decode()
+    assert overdue.count("<tr>") == SECTION_LIMIT + 1
+    assert 'href="?section=overdue&amp;page=2">More: overdue, rows 26–50</a>' in overdue
 
 
 def test_more_opens_the_sections_next_page_and_keeps_the_filters(staff_client, fill, physician):
     fill(30)
     kept = f"physician={physician.pk}"
-    first = staff_client.get(URL, {"physician": physician.pk}).content.decode()
+    first = staff_client.get(URL, {"physician": physician.pk, "section": "overdue"}).content.decode()
     assert f'href="?{kept}&amp;section=overdue&amp;page=2">More: overdue, rows 26–30</a>' in first
     second = staff_client.get(URL, {"physician": physician.pk, "section": "overdue", "page": "2"})
     second = second.content.decode()
@@ -112,8 +123,11 @@ def test_more_opens_the_sections_next_page_and_keeps_the_filters(staff_client, f
     assert f'href="?{kept}&amp;section=overdue&amp;page=1">Previous 25</a>' in second
     # The other sections keep their counts and open on their first page, filters kept.
     assert f'href="?{kept}&amp;section=overdue" aria-current="page">Overdue' in second
-    assert f'href="?{kept}&amp;section=upcoming">Upcoming <span' in second
-    assert f'href="/followups/?{kept}">All sections</a>' in second
+    assert (
+        f'href="?{kept}&amp;section=upcoming">Upcoming <span class="badge text-bg-secondary">30</span>'
+        in second
+    )
+    assert second.count('aria-current="page"') == 1
 
 
 @pytest.mark.parametrize(
@@ -122,7 +136,9 @@ def test_more_opens_the_sections_next_page_and_keeps_the_filters(staff_client, f
         ({"section": "overdue", "page": "999"}, ["overdue"], 26),  # past the end: the last page
         ({"section": "overdue", "page": "0"}, ["overdue"], 1),
         ({"section": "overdue", "page": "two"}, ["overdue"], 1),
-        ({"section": "nonsense", "page": "2"}, list(SECTION_ROWS), 1),  # every section's first page
+        # the most urgent section with rows, on its first page
+        ({"section": "nonsense", "page": "2"}, ["due_today"], 1),
+        ({"page": "2"}, ["due_today"], 1),
     ],
 )
 def test_odd_section_and_page_values_fall_back(staff_client, fill, params, shown, first_row):
@@ -135,16 +151,14 @@ def test_odd_section_and_page_values_fall_back(staff_client, fill, params, shown
 def test_attempts_are_counted_for_the_rows_of_the_page(fill, monkeypatch):
     fill(7)
     monkeypatch.setattr(selectors, "SECTION_LIMIT", 3)
+    counted = 0
     for page in (1, 2, 3):
-        rows = followup_worklist(filters=None, today=TODAY, section="upcoming", page=page).sections[3].rows
-        assert [row.attempt_count for row in rows] == [row.attempts.count() for row in rows]
-    assert (
-        sum(
-            row.attempt_count
-            for page in (1, 2, 3)
-            for row in followup_worklist(filters=None, today=TODAY, section="upcoming", page=page)
-            .sections[3]
-            .rows
-        )
-        == FollowUpAttempt.objects.filter(followup__due_on=SECTION_ROWS["upcoming"][0]).count()
-    )
+        rows = followup_worklist(filters=None, today=TODAY, section="upcoming", page=page).section.rows
+        assert len(rows) == (3 if page < 3 else 1)
+        attempts = [FollowUpAttempt.objects.filter(followup_id=row.pk).count() for row in rows]
+        assert [row.attempt_count for row in rows] == attempts
+        assert [row.attempts_label for row in rows] == [
+            f"{n} attempt{'s' if n > 1 else ''}" if n else "" for n in attempts
+        ]
+        counted += sum(attempts)
+    assert counted == FollowUpAttempt.objects.filter(followup__due_on=SECTION_ROWS["upcoming"][0]).count()

@@ -47,22 +47,27 @@ def clinic(make_patient, make_signed_treatment, physician, staff):
     return patients | {"weber": weber}
 
 
-def rows(worklist) -> dict[str, list[tuple[str, str]]]:
-    return {
-        section.key: [(row.patient.given_name, row.kind) for row in section.rows]
-        for section in worklist.sections
-    }
+def rows(filters) -> dict[str, list[tuple[str, str]]]:
+    """Every section's rows, section by section, as the tabs show them."""
+    found = {}
+    for key in EVERYTHING:
+        worklist = followup_worklist(filters=filters, today=TODAY, section=key)
+        assert not worklist.by_default and worklist.section.key == key
+        assert [section.key for section in worklist.sections if section.shown] == [key]
+        found[key] = [(row.patient.given_name, row.kind) for row in worklist.section.rows]
+    return found
 
 
 def test_without_filters_every_section_has_its_rows_and_counts(clinic, django_assert_num_queries):
-    with django_assert_num_queries(6):  # the counts, then one query per section
-        worklist = followup_worklist(filters=WorklistFilter(None), today=TODAY)
-    assert rows(worklist) == EVERYTHING
+    with django_assert_num_queries(2):  # the counts, then the section's page of rows
+        worklist = followup_worklist(filters=WorklistFilter(None), today=TODAY, section="overdue")
+    assert rows(WorklistFilter(None)) == EVERYTHING
     counts = {section.key: section.count for section in worklist.sections}
     assert counts == {"due_today": 1, "due_this_week": 1, "overdue": 2, "upcoming": 1, "recent": 1}
     assert followup_counts(today=TODAY) == {"due_today": 1, "due_this_week": 1, "overdue": 2, "upcoming": 1}
-    overdue = worklist.sections[2].rows
+    overdue = worklist.section.rows
     assert [row.overdue_days for row in overdue] == [56, 3]  # windows closed on 5 Jan and 27 Feb
+    assert [row.outcome for row in overdue] == ["56 days", "3 days"]
 
 
 @pytest.mark.parametrize(
@@ -83,7 +88,7 @@ def test_each_filter_narrows_every_section(clinic, params, expected):
     data = {name: clinic[value].pk if name != "kind" else value for name, value in params.items()}
     filters = WorklistFilter(data)
     assert filters.is_valid() and filters.asked
-    assert rows(followup_worklist(filters=filters, today=TODAY)) == expected
+    assert rows(filters) == expected
     counts = followup_counts(today=TODAY, filters=filters)
     assert counts == {
         key: len(expected[key]) for key in ("due_today", "due_this_week", "overdue", "upcoming")
@@ -102,13 +107,13 @@ def test_one_bad_value_filters_nothing(clinic, data):
     data = {name: clinic[value].pk if value == "weber" else value for name, value in data.items()}
     filters = WorklistFilter(data)
     assert not filters.is_valid() and filters.asked
-    assert rows(followup_worklist(filters=filters, today=TODAY)) == EVERYTHING
+    assert rows(filters) == EVERYTHING
 
 
 def test_an_empty_request_asks_nothing(clinic):
     assert not WorklistFilter(None).asked
     assert not WorklistFilter({"kind": "", "page": "2"}).asked
-    assert rows(followup_worklist(filters=WorklistFilter({"kind": ""}), today=TODAY)) == EVERYTHING
+    assert rows(WorklistFilter({"kind": ""})) == EVERYTHING
 
 
 def test_a_patient_may_be_asked_for_by_id_only_while_active(clinic, physician):
@@ -117,22 +122,23 @@ def test_a_patient_may_be_asked_for_by_id_only_while_active(clinic, physician):
     assert WorklistFilter({"patient": clinic["Olga"].pk}).is_valid()
 
 
-def test_the_patient_select_offers_the_open_sections_and_the_chosen_patient(
+def test_the_patient_select_offers_the_open_sections_rows_and_the_chosen_patient(
     clinic, django_assert_num_queries
 ):
-    filters = WorklistFilter(None)
-    worklist = followup_worklist(filters=filters, today=TODAY)
-    with django_assert_num_queries(0):
-        filters.offer_patients(worklist.patients)
-    labels = [label for _, label in filters.form.fields["patient"].choices]
-    # By family name; Uma is there for her upcoming check, not for the call completed today.
-    assert labels == [
-        "All patients",
-        f"Overdue, Olga ({clinic['Olga'].mrn})",
-        f"Today, Tess ({clinic['Tess'].mrn})",
-        f"Upcoming, Uma ({clinic['Uma'].mrn})",
-        f"Week, Will ({clinic['Will'].mrn})",
-    ]
+    def offered(section):
+        filters = WorklistFilter(None)
+        worklist = followup_worklist(filters=filters, today=TODAY, section=section)
+        with django_assert_num_queries(0):
+            filters.offer_patients(worklist.patients)
+        return [label for _, label in filters.form.fields["patient"].choices]
+
+    # Olga once for her two overdue follow-ups; Uma for her upcoming check, not for the call
+    # completed today (the recently completed section offers nobody).
+    assert offered("overdue") == ["All patients", f"Overdue, Olga ({clinic['Olga'].mrn})"]
+    assert offered("due_today") == ["All patients", f"Today, Tess ({clinic['Tess'].mrn})"]
+    assert offered("due_this_week") == ["All patients", f"Week, Will ({clinic['Will'].mrn})"]
+    assert offered("upcoming") == ["All patients", f"Upcoming, Uma ({clinic['Uma'].mrn})"]
+    assert offered("recent") == ["All patients"]
     # A chosen patient with nothing open is offered too, so that the select shows the choice.
     tess_call = FollowUp.objects.get(patient=clinic["Tess"], kind="check_in")
     followup_complete(followup=tess_call, user=clinic["weber"], data={"contact": "call"})
@@ -143,8 +149,10 @@ def test_the_patient_select_offers_the_open_sections_and_the_chosen_patient(
 
 def test_a_section_shows_at_most_the_limit_but_counts_all(clinic, monkeypatch):
     monkeypatch.setattr(selectors, "SECTION_LIMIT", 1)
-    overdue = followup_worklist(filters=None, today=TODAY).sections[2]
+    overdue = followup_worklist(filters=None, today=TODAY, section="overdue").section
     assert (overdue.key, len(overdue.rows), overdue.count) == ("overdue", 1, 2)
+    second = followup_worklist(filters=None, today=TODAY, section="overdue", page=2).section
+    assert [row.overdue_days for row in overdue.rows + second.rows] == [56, 3]
 
 
 def test_reminders_go_to_a_physicians_own_patients_and_to_staff_for_all(clinic, physician, staff):

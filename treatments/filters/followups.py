@@ -1,5 +1,7 @@
 """The worklist's filters: physician, step and patient, each by id or code (never a name in a URL)."""
 
+import dataclasses
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -9,6 +11,17 @@ from treatments.filters.base import ListFilterSet
 from treatments.models import FollowUp, Patient, StepKind
 
 SELECT = forms.Select(attrs={"class": "form-select"})
+
+
+@dataclasses.dataclass
+class SelectField:
+    """A filter select as the page prints it: plain values, no widget template per option."""
+
+    name: str
+    id: str
+    label: str
+    options: list[tuple[str, str, bool]]  # value, label, selected
+    errors: list[str]
 
 
 # django-filter calls these with the request for each form, so the choices are read per page view.
@@ -68,3 +81,17 @@ class WorklistFilter(ListFilterSet):
             (patient.pk, field.label_from_instance(patient))
             for patient in sorted(offered.values(), key=lambda p: (p.family_name, p.given_name, p.pk))
         ]
+
+    def selects(self) -> list[SelectField]:
+        """The form's selects as values for the page's own markup. Django renders a select through
+        a template per option, which cost the worklist a fifth of its time; the markup the page
+        prints is the same (with aria-invalid and the error's id when a value is refused)."""
+        selects = []
+        for bound in self.form:
+            value = bound.value()
+            chosen = "" if value is None else str(value)
+            options = [(str(key), str(label), str(key) == chosen) for key, label in bound.field.choices]
+            selects.append(
+                SelectField(bound.html_name, bound.auto_id, str(bound.label), options, bound.errors)
+            )
+        return selects

@@ -37,8 +37,9 @@ ACTION_FORMS = {
 
 
 class FollowUpListView(RolePermissionMixin, TemplateView):
-    """Due today, due this week, overdue, upcoming and recently completed, with filters. Runs the
-    same number of queries whatever the number of rows."""
+    """Due today, due this week, overdue, upcoming and recently completed as tabs with their counts,
+    one section's page of rows below, with filters. Runs the same number of queries whatever the
+    number of rows."""
 
     permission_required = "treatments.view_followup"
     template_name = "treatments/followup_list.html"
@@ -71,7 +72,7 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
             page = 1
         worklist = followup_worklist(filters=filters, today=today, section=section, page=page)
         filters.offer_patients(worklist.patients)
-        # The filters (ids and codes, never names) that the section links keep.
+        # The filters (ids and codes, never names) that the tab and pager links keep.
         kept = QueryDict(mutable=True)
         for name in filters.filters:
             if self.request.GET.get(name):
@@ -79,10 +80,12 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
         context.update(
             {
                 "today": today,
-                "filter_form": filters.form,
+                "filter_selects": filters.selects(),
                 "record_form": RecordNumberForm(),
                 "sections": worklist.sections,
-                "one_section": any(not section.shown for section in worklist.sections),
+                "section": worklist.section,
+                "by_default": worklist.by_default,
+                "can_change": self.request.user.has_perm("treatments.change_followup"),
                 "section_limit": SECTION_LIMIT,
                 "filtered": filters.asked,
                 "filter_query": kept.urlencode(),
