@@ -35,7 +35,7 @@ def test_physicians_see_followup_counts_the_review_queue_and_the_share(physician
     assert ">1</div>" in card(page, "Side effects to review")
     assert "Treated patients with a side effect, last 12 months" in page
     assert "Not enough data: 3 treated patients" in page
-    assert f'href="{reverse("followup_list")}#overdue"' in page
+    assert f'href="{reverse("followup_list")}?section=overdue"' in page
 
 
 def test_staff_see_no_review_queue(staff_client, clinic):

@@ -162,3 +162,38 @@ def test_attempts_are_counted_for_the_rows_of_the_page(fill, monkeypatch):
         ]
         counted += sum(attempts)
     assert counted == FollowUpAttempt.objects.filter(followup__due_on=SECTION_ROWS["upcoming"][0]).count()
+
+
+def test_counts_stop_at_the_cap_and_the_page_says_so(fill, staff_client, monkeypatch):
+    """A large clinic's sections are counted up to COUNT_CAP: the tab, the heading and the dashboard
+    card say "3+" (the cap patched to 3 here), and the pager says there are more than it shows."""
+    from treatments.models import followups as models_followups
+    from treatments.views import followups as views_followups
+
+    for module in (models_followups, selectors, views_followups):
+        monkeypatch.setattr(module, "COUNT_CAP", 3)
+    fill(5)
+    assert FollowUp.objects.worklist_totals(TODAY) == dict.fromkeys(SECTION_ROWS, 4)  # cap + 1
+    monkeypatch.setattr(selectors, "SECTION_LIMIT", 2)
+    page = staff_client.get(URL, {"section": "overdue"}).content.decode()
+    assert 'Overdue <span class="badge text-bg-danger">3+</span>' in page
+    assert "Rows 1–2 of more than 3: narrow the list with the filters to see the others." in page
+    assert "section=overdue&amp;page=2" in page
+    second = staff_client.get(URL, {"section": "overdue", "page": 2}).content.decode()
+    assert "Rows 3–3 of more than 3" not in second and "Rows 3–4 of more than 3" in second
+    assert "section=overdue&amp;page=3" not in second  # the pager stops at the cap
+    home = staff_client.get(reverse("home")).content.decode()
+    assert '<div class="fs-3 fw-semibold text-danger">3+</div>' in home
+
+
+def test_counts_below_the_cap_are_exact(fill):
+    from treatments.models.followups import section_conditions
+
+    fill(3)
+    exact = {
+        key: FollowUp.objects.active().filter(condition).count()
+        for key, condition in section_conditions(TODAY).items()
+    }
+    assert min(exact.values()) >= 3 and max(exact.values()) < 500
+    assert FollowUp.objects.worklist_totals(TODAY) == exact
+    assert FollowUp.objects.worklist_counts(TODAY) == {k: v for k, v in exact.items() if k != "recent"}

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt, FollowUpStatus
+from treatments.models.followups import COUNT_CAP
 
 # Rows per page of a worklist section; the section's full count is always shown, and a "more" link
 # opens the section's next page.
@@ -50,9 +51,18 @@ class WorklistSection:
     title: str
     help: str
     rows: list["WorklistRow"]
-    count: int  # all of the section's follow-ups, beyond the rows shown
+    count: int  # the section's follow-ups beyond the rows shown, counted up to COUNT_CAP + 1
     page: int = 1  # the page of the section the rows are on (1 when the section is not shown)
     shown: bool = True  # False for the other sections: their tab shows the count, no rows
+
+    @property
+    def capped(self) -> bool:
+        """More follow-ups than the count goes to: the tab says "500+" and the pager stops there."""
+        return self.count > COUNT_CAP
+
+    @property
+    def count_label(self) -> str:
+        return f"{COUNT_CAP}+" if self.capped else str(self.count)
 
     @property
     def first_row(self) -> int:
@@ -64,7 +74,7 @@ class WorklistSection:
 
     @property
     def next_page(self) -> int | None:
-        return self.page + 1 if self.shown and self.last_row < self.count else None
+        return self.page + 1 if self.shown and self.last_row < min(self.count, COUNT_CAP) else None
 
     @property
     def previous_page(self) -> int | None:
@@ -73,7 +83,7 @@ class WorklistSection:
     @property
     def next_last_row(self) -> int:
         """The last row the "more" link opens."""
-        return min(self.last_row + SECTION_LIMIT, self.count)
+        return min(self.last_row + SECTION_LIMIT, self.count, COUNT_CAP)
 
 
 class RowPatient(NamedTuple):
@@ -168,7 +178,7 @@ def followup_worklist(
         if key != section:
             sections.append(WorklistSection(key, title, help_text, [], count, shown=False))
             continue
-        last_page = max(1, -(-count // SECTION_LIMIT))
+        last_page = max(1, -(-min(count, COUNT_CAP) // SECTION_LIMIT))
         number = min(max(page, 1), last_page)
         start = (number - 1) * SECTION_LIMIT
         ids = getattr(followups, method)(today).order_by(*order).values("pk")[start : start + SECTION_LIMIT]

@@ -13,3 +13,11 @@ def amount(value):
     if value is None or value == "":
         return ""
     return format_amount(value)
+
+
+@register.filter
+def section_count(value):
+    """A worklist section's count as counted (up to COUNT_CAP + 1): "500+" past the cap."""
+    from treatments.models.followups import COUNT_CAP
+
+    return f"{COUNT_CAP}+" if isinstance(value, int) and value > COUNT_CAP else value

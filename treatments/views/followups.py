@@ -18,6 +18,7 @@ from treatments.forms.followups import (
 )
 from treatments.forms.lookup import RecordNumberForm
 from treatments.models import FollowUp
+from treatments.models.followups import COUNT_CAP
 from treatments.selectors.followups import SECTION_LIMIT, followup_attempts, followup_worklist
 from treatments.selectors.history import record_history
 from treatments.selectors.lookup import patient_with_record_number
@@ -87,6 +88,7 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
                 "by_default": worklist.by_default,
                 "can_change": self.request.user.has_perm("treatments.change_followup"),
                 "section_limit": SECTION_LIMIT,
+                "count_cap": COUNT_CAP,
                 "filtered": filters.asked,
                 "filter_query": kept.urlencode(),
             }
