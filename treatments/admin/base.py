@@ -9,6 +9,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
@@ -27,11 +28,57 @@ ATTRIBUTION_FIELDS = [
 ]
 
 
+# Tables that grow with the clinic's patients: a form never offers their rows as a select (one
+# <option> per patient is megabytes of HTML at 100,000 patients); it shows a raw id with a lookup.
+LARGE_TABLES = {
+    ("treatments", "patient"),
+    ("treatments", "treatment"),
+    ("treatments", "administration"),
+    ("treatments", "followup"),
+    ("treatments", "sideeffectreport"),
+}
+
+
+def is_historical(obj) -> bool:
+    """Whether ``obj`` is an old version rebuilt by django-simple-history (its only marker)."""
+    return obj is not None and "_history" in vars(obj)
+
+
 class ClinicalAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
-    """Searchable, with its history to read; never deleted, never reverted."""
+    """Searchable, with its history to read; never deleted, never reverted.
+
+    Sized for the big tables: the list runs no count of the whole table (only of the rows it
+    filters), no date hierarchy (it groups the whole table by year and month: use a
+    DateFieldListFilter), and sorts by the model's ordering, which ends with the pk and has an
+    index. Related rows of the big tables are raw ids, and an old version is shown read-only.
+    """
+
+    show_full_result_count = False
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model._meta
+        if "widget" not in kwargs and (related.app_label, related.model_name) in LARGE_TABLES:
+            kwargs["widget"] = ForeignKeyRawIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not is_historical(obj):
+            return readonly
+        # An old version is read, never saved (no revert): every field is shown as text, as the
+        # change page does without the change permission (simple-history's page would render
+        # editable widgets, a select of every related row among them).
+        opts = self.model._meta
+        shown = [
+            f.name for f in [*opts.concrete_fields, *opts.many_to_many] if f.editable and not f.primary_key
+        ]
+        excluded = set(self.exclude or [])
+        return [*(name for name in shown if name not in excluded and name not in readonly), *readonly]
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":

@@ -30,10 +30,16 @@ class FollowUpAdmin(ReadOnlyClinicalAdmin):
         "or cancelled on the follow-up pages, where every rule is checked."
     )
     list_display = ["step_name", "patient", "due_on", "window_start", "window_end", "status", "completed_at"]
-    list_filter = ["status", "kind", "is_assessment", "decision", ("voided_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "status",
+        "kind",
+        "is_assessment",
+        "decision",
+        ("due_on", admin.DateFieldListFilter),
+        ("voided_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["patient__mrn"]
     list_select_related = ["patient"]
-    date_hierarchy = "due_on"
     raw_id_fields = ["treatment", "patient", "step", "completed_by"]
     readonly_fields = [*ATTRIBUTION_FIELDS, "attempt_count"]
     inlines = [FollowUpAttemptInline]
@@ -54,13 +60,13 @@ class SideEffectReportAdmin(ReadOnlyClinicalAdmin):
         "grade",
         "term",
         "outcome",
+        ("onset", admin.DateFieldListFilter),
         ("reviewed_at", admin.EmptyFieldListFilter),
         ("resolved_on", admin.EmptyFieldListFilter),
         ("voided_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["patient__mrn"]
     list_select_related = ["patient"]
-    date_hierarchy = "onset"
     raw_id_fields = ["patient", "treatment", "reported_by"]
     readonly_fields = [
         *ATTRIBUTION_FIELDS,

@@ -157,5 +157,4 @@ class TreatmentAdmin(ReadOnlyClinicalAdmin):
     list_filter = ["status", "course_position", "physician", ("performed_at", admin.DateFieldListFilter)]
     search_fields = ["patient__mrn", "patient__family_name", "administrations__lot__lot_number"]
     list_select_related = ["patient", "physician"]
-    date_hierarchy = "performed_at"
     inlines = [AdministrationInline]

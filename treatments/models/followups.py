@@ -265,6 +265,8 @@ class FollowUp(ClinicalRecord):
             models.Index(fields=["patient", "status", "completed_at"], name="followup_patient_done_idx"),
             # "Recently completed": most follow-ups end up completed, so this section needs its own.
             models.Index(fields=["status", "completed_at"], name="followup_status_done_idx"),
+            # The admin's list in the model's ordering (due date, then the pk) and its due-date filter.
+            models.Index(fields=["due_on", "id"], name="followup_due_idx"),
         ]
 
     def __str__(self):

@@ -143,6 +143,9 @@ class Patient(ClinicalRecord):
             models.Index(Lower("given_name"), name="patient_given_lower_idx"),
             # The registry lists active patients sorted by name.
             models.Index(fields=["voided_at", "family_name", "given_name"], name="patient_active_name_idx"),
+            # The admin's list in the model's ordering (name, then the pk): its first page without
+            # a sort of every patient.
+            models.Index(fields=["family_name", "given_name", "id"], name="patient_name_order_idx"),
         ]
         constraints = ClinicalRecord.Meta.constraints + [
             models.CheckConstraint(condition=~models.Q(mrn=""), name="patient_mrn_not_blank"),

@@ -152,6 +152,9 @@ class SideEffectReport(ClinicalRecord):
             # The review queue filters unreviewed reports; figures count by onset period.
             models.Index(fields=["reviewed_at", "onset"], name="sideeffect_review_idx"),
             models.Index(fields=["patient", "-onset"], name="sideeffect_patient_idx"),
+            # The admin's list in the model's ordering (newest onset first, then the pk), read
+            # backwards, and its onset filter.
+            models.Index(fields=["onset", "id"], name="sideeffect_onset_idx"),
         ]
 
     def __str__(self):

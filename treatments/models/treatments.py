@@ -156,6 +156,9 @@ class Treatment(ClinicalRecord):
             # The dashboard's and the side-effect figures' period queries: signed treatments
             # performed in a period (treatments_in_period: status IN signed, performed_at range).
             models.Index(fields=["status", "performed_at"], name="treatment_status_date_idx"),
+            # The admin's list in the model's ordering (newest first, then the pk), read backwards,
+            # and its performed-at date filter.
+            models.Index(fields=["performed_at", "id"], name="treatment_performed_idx"),
         ]
 
     def __str__(self):
