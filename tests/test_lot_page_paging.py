@@ -93,7 +93,19 @@ def test_a_recalled_lot_pages_its_recall_list_and_the_csv_keeps_every_row(
 
 
 def test_the_selector_counts_in_the_database_and_reads_one_page(busy_lot, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the counts, then the page's rows with their patients
+    # the counts, the highest treatment id (how to read the page), then the page's rows
+    with django_assert_num_queries(3):
         page = lot_recall_list(lot=busy_lot, with_names=False, page=2)
     assert (page["administration_count"], page["patient_count"]) == (TOTAL, 12)
     assert [row["cells"][0] for row in page["recall_rows"]] == ["P-11"] * 5 + ["P-12"] * 5
+
+
+def test_a_page_read_by_walking_treatments_matches_the_sorted_lot(busy_lot, monkeypatch):
+    from treatments.selectors import lots as selector
+
+    walked = [lot_recall_list(lot=busy_lot, with_names=False, page=n)["recall_rows"] for n in (1, 2, 3)]
+    monkeypatch.setattr(selector, "_walks_treatments", lambda **_: False)
+    sorted_ = [lot_recall_list(lot=busy_lot, with_names=False, page=n)["recall_rows"] for n in (1, 2, 3)]
+    assert [[row["pk"] for row in page] for page in walked] == [
+        [row["pk"] for row in page] for page in sorted_
+    ]

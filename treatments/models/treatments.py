@@ -159,6 +159,9 @@ class Treatment(ClinicalRecord):
             # The admin's list in the model's ordering (newest first, then the pk), read backwards,
             # and its performed-at date filter.
             models.Index(fields=["performed_at", "id"], name="treatment_performed_idx"),
+            # A busy lot's recall page walks treatments in time order and stops after a page
+            # (selectors.lots._recall_page_values); status rides along so the walk reads no row.
+            models.Index(fields=["performed_at", "status"], name="treatment_time_idx"),
         ]
 
     def __str__(self):
@@ -293,6 +296,12 @@ class Administration(ClinicalRecord):
         indexes = [
             # A recall lists every administration from one lot at once.
             models.Index(fields=["lot", "treatment"], name="administration_lot_idx"),
+            # ...and that walk asks, per treatment, whether it used the lot (an index-only probe).
+            models.Index(
+                fields=["treatment", "lot"],
+                condition=Q(voided_at__isnull=True),
+                name="administration_used_lot_idx",
+            ),
         ]
 
     def __str__(self):

@@ -3,13 +3,14 @@
 import re
 from collections.abc import Iterator
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from clinic.writers import csv_lines
 from treatments.dosing import format_amount
 from treatments.filters.lots import LotFilter
-from treatments.models import Administration, Lot, Route, TreatmentStatus
+from treatments.models import Administration, Lot, Route, Treatment, TreatmentStatus
+from treatments.models.treatments import CURRENT_STATUSES
 from treatments.selectors.links import detail_url_prefix
 
 # Clinic admins manage lots but are not in the patients' care team: they get the record number
@@ -83,7 +84,45 @@ TREATMENT_STATUS_LABELS = dict(TreatmentStatus.choices)
 
 
 def _recall_values(lot: Lot) -> QuerySet:
-    return Administration.objects.from_lot(lot).values_list(*RECALL_ROW_FIELDS)
+    # Oldest first; administrations given at the same time grouped by treatment, so that the first
+    # N treatments in time order hold the first N rows (what ``_recall_page_values`` relies on).
+    return (
+        Administration.objects.from_lot(lot)
+        .order_by("treatment__performed_at", "treatment_id", "pk")
+        .values_list(*RECALL_ROW_FIELDS)
+    )
+
+
+def _walks_treatments(*, rows_needed: int, count: int) -> bool:
+    """Whether a page is cheaper read by walking the clinic's treatments in time order than by
+    sorting all of the lot's administrations.
+
+    The walk (``treatment_time_idx``, with ``administration_used_lot_idx`` probed per
+    treatment) stops after ``rows_needed`` treatments from the lot: about ``rows_needed x
+    treatments / count`` steps if the lot's rows are spread over time. Sorting the lot costs about
+    ``count`` rows. Treatments are estimated by the highest id (one index lookup, no count)."""
+    treatments = Treatment.objects.aggregate(top=Max("pk"))["top"] or 0
+    return count > RECALL_PAGE_ROWS and rows_needed * treatments < count * count
+
+
+def _recall_page_values(lot: Lot, *, start: int, count: int) -> list[tuple]:
+    """One page of ``_recall_values``: rows ``start`` to ``start + RECALL_PAGE_ROWS``.
+
+    A busy lot's early pages are read from only the treatments they need: the first ``start +
+    RECALL_PAGE_ROWS`` current treatments in time order that used the lot (each has at least one
+    row, so they hold the page), not from a sort of every administration of the lot."""
+    rows_needed = start + RECALL_PAGE_ROWS
+    values = _recall_values(lot)
+    if _walks_treatments(rows_needed=rows_needed, count=count):
+        from_lot = Administration.objects.active().filter(treatment=OuterRef("pk"), lot=lot)
+        first = (
+            Treatment.objects.filter(status__in=CURRENT_STATUSES)
+            .filter(Exists(from_lot))
+            .order_by("performed_at", "pk")
+            .values("pk")[:rows_needed]
+        )
+        values = values.filter(treatment__in=first)
+    return list(values[start:rows_needed])
 
 
 def _recall_row(values: tuple, *, with_names: bool) -> list[str]:
@@ -111,7 +150,7 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     """The recall table of a lot's page: its columns, one page of RECALL_PAGE_ROWS rows (one per
     administration, oldest first; a page past the end shows the last, one before the first the
     first), the rows shown, and how many administrations and patients there are in all, counted by
-    the database. Two queries whatever the number of rows; the CSV has every row.
+    the database. At most three queries whatever the number of rows; the CSV has every row.
 
     A row is the administration's ``pk``, its ``cells`` as the CSV has them, the same cells by
     column key (``mrn``, ``day``, ...: CARE_TEAM_KEYS or MINIMAL_KEYS) for the template, and the
@@ -123,7 +162,7 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     last_page = max(1, -(-count // RECALL_PAGE_ROWS))
     number = min(max(page, 1), last_page)
     start = (number - 1) * RECALL_PAGE_ROWS
-    rows = list(_recall_values(lot)[start : start + RECALL_PAGE_ROWS])
+    rows = _recall_page_values(lot, start=start, count=count)
     last_row = start + len(rows)
     patients = detail_url_prefix("patient_detail")
     treatments = detail_url_prefix("treatment_detail")
