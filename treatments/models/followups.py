@@ -254,6 +254,11 @@ class FollowUp(ClinicalRecord):
             models.Index(fields=["patient", "status", "completed_at"], name="followup_patient_done_idx"),
             # "Recently completed": most follow-ups end up completed, so this section needs its own.
             models.Index(fields=["status", "completed_at"], name="followup_status_done_idx"),
+            # The dashboard's follow-up cards (selectors.dashboard.followup_cards: scheduled, due by
+            # the end of this week, not voided; counted by window_end) read this index alone.
+            models.Index(
+                fields=["status", "due_on", "window_end", "voided_at"], name="followup_dashboard_cards_idx"
+            ),
         ]
 
     def __str__(self):

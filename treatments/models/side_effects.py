@@ -152,6 +152,11 @@ class SideEffectReport(ClinicalRecord):
             # The review queue filters unreviewed reports; figures count by onset period.
             models.Index(fields=["reviewed_at", "onset"], name="sideeffect_review_idx"),
             models.Index(fields=["patient", "-onset"], name="sideeffect_patient_idx"),
+            # The side-effect figures (side_effect_figures.reports_for and the counts over it): the
+            # active reports of a period's treatments by term and grade, read from the index alone.
+            models.Index(
+                fields=["treatment", "voided_at", "patient", "term", "grade"], name="sideeffect_figures_idx"
+            ),
         ]
 
     def __str__(self):

@@ -156,6 +156,9 @@ class Treatment(ClinicalRecord):
             # The dashboard's and the side-effect figures' period queries: signed treatments
             # performed in a period (treatments_in_period: status IN signed, performed_at range).
             models.Index(fields=["status", "performed_at"], name="treatment_status_date_idx"),
+            # The period's treated patients (side_effect_figures.patient_share: distinct patients
+            # of the signed treatments in a period), counted from the index alone.
+            models.Index(fields=["status", "performed_at", "patient"], name="treatment_period_patient_idx"),
         ]
 
     def __str__(self):
@@ -290,6 +293,11 @@ class Administration(ClinicalRecord):
         indexes = [
             # A recall lists every administration from one lot at once.
             models.Index(fields=["lot", "treatment"], name="administration_lot_idx"),
+            # The side-effect figures by route and by lot (side_effect_figures._exposure_rows): a
+            # period's treatments' active administrations, read from the index alone.
+            models.Index(
+                fields=["treatment", "voided_at", "route", "lot"], name="administration_figures_idx"
+            ),
         ]
 
     def __str__(self):

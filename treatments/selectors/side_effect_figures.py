@@ -31,11 +31,14 @@ from treatments.models.followups import local_midnight
 FAQ_STATED_SHARE = Decimal("0.10")
 # Below this many treated patients a share says more about chance than about the treatment.
 MIN_TREATED_PATIENTS = 5
-DEFAULT_PERIOD_DAYS = 365
+# The period shown unless another is asked for: this month's work, on the dashboard and the figures
+# page alike. A year would read every treatment of a young clinic and grow with the clinic; a
+# longer period is one choice away on the figures page.
+DEFAULT_PERIOD_DAYS = 30
 
 
 def default_period(*, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The last 12 months up to today (inclusive)."""
+    """The last 30 days up to today (inclusive)."""
     today = today or timezone.localdate()
     return today - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
 
