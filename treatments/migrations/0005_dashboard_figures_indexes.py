@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddIndex(
+            model_name='sideeffectreport',
+            index=models.Index(fields=['voided_at', '-onset', '-id'], name='sideeffect_list_idx'),
+        ),
+        migrations.AddIndex(
             model_name='administration',
             index=models.Index(fields=['treatment', 'voided_at', 'route', 'lot'], name='administration_figures_idx'),
         ),

@@ -152,6 +152,9 @@ class SideEffectReport(ClinicalRecord):
             # The review queue filters unreviewed reports; figures count by onset period.
             models.Index(fields=["reviewed_at", "onset"], name="sideeffect_review_idx"),
             models.Index(fields=["patient", "-onset"], name="sideeffect_patient_idx"),
+            # The list page (selectors.side_effects.side_effect_list: active reports, newest onset
+            # first): a page's rows in index order, no sort of every report.
+            models.Index(fields=["voided_at", "-onset", "-id"], name="sideeffect_list_idx"),
             # The side-effect figures (side_effect_figures.reports_for and the counts over it): the
             # active reports of a period's treatments by term and grade, read from the index alone.
             models.Index(
