@@ -33,8 +33,8 @@ def test_physicians_see_followup_counts_the_review_queue_and_the_share(physician
     assert ">2</div>" in card(page, "Overdue follow-ups")
     assert ">1</div>" in card(page, "Due later this week")
     assert ">1</div>" in card(page, "Side effects to review")
-    assert "Treated patients with a side effect, last 12 months" in page
-    assert "Not enough data: 3 treated patients" in page
+    assert "Treated patients with a side effect, last 30 days" in page
+    assert "Not enough data: 2 treated patients" in page  # the treatment of 2 January is older
     assert f'href="{reverse("followup_list")}?section=overdue"' in page
 
 

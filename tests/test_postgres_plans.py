@@ -135,8 +135,10 @@ def clinic(django_db_setup, django_db_blocker):
                 "created_by_id": str(user.pk),
             },
         )
+        # VACUUM as autovacuum would have by then: the visibility map lets the planner cost the
+        # index-only scans of the figures' covering indexes as they are, not as heap reads.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
         yield {"user_pk": user.pk, "lot_pk": first_lot + 7, "patient_pk": first_patient + 41}
         with connection.cursor() as cursor:
             cursor.execute(
@@ -231,13 +233,16 @@ def test_the_patient_pages_records_read_the_patients_rows_only(clinic, db):
     assert_indexed(plan, sql, expected["treatments_followup"])
 
 
+PERIOD_INDEXES = ("treatment_period_patient_idx", "treatment_status_date_idx")
+
+
 def assert_period_read(plans) -> None:
-    """The period's treatments through (status, performed_at); a query that reaches treatments from
-    another table's rows (the reports) may join them by primary key instead."""
+    """The period's treatments through (status, performed_at[, patient]); a query that reaches
+    treatments from another table's rows (the reports) may join them by primary key instead."""
     treated = [plan for sql, plan in plans if 'SELECT DISTINCT "treatments_treatment"."patient_id"' in sql]
-    assert len(treated) == 1 and "treatment_status_date_idx" in treated[0], treated
+    assert len(treated) == 1 and any(index in treated[0] for index in PERIOD_INDEXES), treated
     for sql, plan in plans:
-        assert_indexed(plan, sql, ("treatment_status_date_idx", "treatments_treatment_pkey"))
+        assert_indexed(plan, sql, (*PERIOD_INDEXES, "treatments_treatment_pkey"))
 
 
 def test_the_figures_read_the_period_through_the_status_date_index(clinic, db):
@@ -253,6 +258,25 @@ def test_the_dashboard_reads_the_period_through_the_status_date_index(clinic, db
     today = timezone.localdate()
     assert_period_read(
         reads(plans_of(lambda: dashboard_figures(user=user, today=today)), "treatments_treatment")
+    )
+
+
+def test_the_dashboard_cards_read_the_scheduled_followups_only(clinic, db):
+    user = User.objects.get(pk=clinic["user_pk"])
+    user._exolog_roles, user._perm_cache = set(), {"treatments.view_followup"}
+    today = timezone.localdate()
+    ((sql, plan),) = reads(plans_of(lambda: dashboard_figures(user=user, today=today)), "treatments_followup")
+    # Only scheduled follow-ups are read: SQLite takes the covering index's range (due by the end of
+    # the week); with this clinic's few scheduled follow-ups PostgreSQL may take any status-led index.
+    assert_indexed(
+        plan,
+        sql,
+        (
+            "followup_dashboard_cards_idx",
+            "followup_status_due_idx",
+            "followup_worklist_overdue_idx",
+            "followup_status_done_idx",
+        ),
     )
 
 

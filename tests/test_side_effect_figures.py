@@ -147,10 +147,12 @@ def test_the_figures_page_shows_the_tables_in_constant_queries(
     url = reverse("sideeffect_figures")
     params = {"start": START.isoformat(), "end": END.isoformat()}
     # session, user, roles and permissions, then the figures: treated patients, patients with a
-    # report, reports, by term, by grade, by route, by lot (each one aggregate in the database)
-    with django_assert_max_num_queries(10):
+    # report, by term (the reports counted are their sum), by grade, by route, by lot (each one
+    # aggregate in the database)
+    with django_assert_max_num_queries(9):
         page = staff_client.get(url, params).content.decode()
     assert "30.0 %" in page and "of 10 treated patients (3 with a report)" in page
+    assert "whatever their onset; 4 reports." in page  # P1's two, P2's and P3's (not the voided one)
     assert "less than 10 %" in page
     assert "Intranasal" in page and "lot B-200" in page
     wrong = staff_client.get(url, {"start": "2026-06-30", "end": "2026-01-01"}).content.decode()
@@ -160,3 +162,14 @@ def test_the_figures_page_shows_the_tables_in_constant_queries(
 @pytest.mark.parametrize(("role", "expected"), [("physician", 200), ("staff", 200), ("clinic_admin", 403)])
 def test_figures_by_role(role_clients, role, expected):
     assert role_clients[role].get(reverse("sideeffect_figures")).status_code == expected
+
+
+def test_the_page_shows_the_last_30_days_unless_asked(
+    clinic, make_patient, make_signed_treatment, staff_client
+):
+    make_signed_treatment(make_patient(), dt.date(2026, 6, 16))  # the first day of the last 30
+    page = staff_client.get(reverse("sideeffect_figures")).content.decode()
+    assert "Treated patients with any side effect, 2026-06-16 to 2026-07-15" in page
+    assert "Not enough data: 1 treated patient in the period" in page
+    wrong = staff_client.get(reverse("sideeffect_figures"), {"start": "2026-06-30", "end": "2026-01-01"})
+    assert "The figures below are for the last 30 days." in wrong.content.decode()

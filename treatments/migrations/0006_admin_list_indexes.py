@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("treatments", "0004_patient_name_search_prefix_indexes"),
+        ("treatments", "0005_dashboard_figures_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -139,13 +139,13 @@ class FollowUpQuerySet(ClinicalQuerySet):
         """Open follow-ups per worklist section, in one query (the dashboard's figures)."""
         conditions = section_conditions(today or timezone.localdate())
         del conditions["recent"]
-        return self._count_sections(conditions)
+        return self.count_sections(conditions)
 
     def worklist_totals(self, today: dt.date | None = None) -> dict[str, int]:
         """Every worklist section's full count, the recently closed one too, in one query."""
-        return self._count_sections(section_conditions(today or timezone.localdate()))
+        return self.count_sections(section_conditions(today or timezone.localdate()))
 
-    def _count_sections(self, conditions: dict[str, Q]) -> dict[str, int]:
+    def count_sections(self, conditions: dict[str, Q]) -> dict[str, int]:
         """Each section's count up to COUNT_CAP + 1, in one query: a scalar subquery per section
         that counts the ids of its first COUNT_CAP + 1 rows (an index range each), so the cost is
         the same for a clinic of a thousand patients or of a hundred thousand."""
@@ -267,6 +267,11 @@ class FollowUp(ClinicalRecord):
             models.Index(fields=["status", "completed_at"], name="followup_status_done_idx"),
             # The admin's list in the model's ordering (due date, then the pk) and its due-date filter.
             models.Index(fields=["due_on", "id"], name="followup_due_idx"),
+            # The dashboard's follow-up cards (selectors.dashboard.followup_cards: scheduled, due by
+            # the end of this week, not voided; counted by window_end) read this index alone.
+            models.Index(
+                fields=["status", "due_on", "window_end", "voided_at"], name="followup_dashboard_cards_idx"
+            ),
         ]
 
     def __str__(self):

@@ -155,6 +155,14 @@ class SideEffectReport(ClinicalRecord):
             # The admin's list in the model's ordering (newest onset first, then the pk), read
             # backwards, and its onset filter.
             models.Index(fields=["onset", "id"], name="sideeffect_onset_idx"),
+            # The list page (selectors.side_effects.side_effect_list: active reports, newest onset
+            # first): a page's rows in index order, no sort of every report.
+            models.Index(fields=["voided_at", "-onset", "-id"], name="sideeffect_list_idx"),
+            # The side-effect figures (side_effect_figures.reports_for and the counts over it): the
+            # active reports of a period's treatments by term and grade, read from the index alone.
+            models.Index(
+                fields=["treatment", "voided_at", "patient", "term", "grade"], name="sideeffect_figures_idx"
+            ),
         ]
 
     def __str__(self):

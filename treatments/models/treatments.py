@@ -162,6 +162,9 @@ class Treatment(ClinicalRecord):
             # A busy lot's recall page walks treatments in time order and stops after a page
             # (selectors.lots._recall_page_values); status rides along so the walk reads no row.
             models.Index(fields=["performed_at", "status"], name="treatment_time_idx"),
+            # The period's treated patients (side_effect_figures.patient_share: distinct patients
+            # of the signed treatments in a period), counted from the index alone.
+            models.Index(fields=["status", "performed_at", "patient"], name="treatment_period_patient_idx"),
         ]
 
     def __str__(self):
@@ -301,6 +304,11 @@ class Administration(ClinicalRecord):
                 fields=["treatment", "lot"],
                 condition=Q(voided_at__isnull=True),
                 name="administration_used_lot_idx",
+            ),
+            # The side-effect figures by route and by lot (side_effect_figures._exposure_rows): a
+            # period's treatments' active administrations, read from the index alone.
+            models.Index(
+                fields=["treatment", "voided_at", "route", "lot"], name="administration_figures_idx"
             ),
         ]
 

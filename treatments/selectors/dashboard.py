@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from treatments.models import Patient
-from treatments.selectors.followups import followup_counts
+from treatments.models import FollowUp, Patient
+from treatments.models.followups import section_conditions
 from treatments.selectors.side_effect_figures import (
     default_period,
     patient_share,
@@ -12,16 +12,30 @@ from treatments.selectors.side_effect_figures import (
 )
 from treatments.selectors.side_effects import side_effect_review_queue
 
+# The worklist sections the dashboard has a card for ("upcoming" has none: counting a month ahead
+# would read a month of follow-ups for a figure nobody sees).
+FOLLOWUP_CARDS = ("due_today", "due_this_week", "overdue")
+
+
+def followup_cards(*, today: dt.date) -> dict[str, int]:
+    """Open follow-ups due today, later this week and overdue, by the worklist's own section rules,
+    in one query, each counted up to COUNT_CAP + 1 as the worklist's tabs are (the card then says
+    "500+"): an index range of at most that many entries per card, whatever the clinic's size."""
+    conditions = {
+        key: condition for key, condition in section_conditions(today).items() if key in FOLLOWUP_CARDS
+    }
+    return FollowUp.objects.count_sections(conditions)
+
 
 def dashboard_figures(*, user, today: dt.date) -> dict:
     """Each figure the user may see, keyed as the home page's includes name them: the patient
-    count, the worklist's counts, the review queue's size and the share of treated patients with a
-    side effect over the last 12 months."""
+    count, the worklist's cards, the review queue's size and the share of treated patients with a
+    side effect over the default period (the last 30 days)."""
     figures = {}
     if user.has_perm("treatments.view_patient"):
         figures["patient_count"] = Patient.objects.active().count()
     if user.has_perm("treatments.view_followup"):
-        figures["followup_counts"] = followup_counts(today=today)
+        figures["followup_counts"] = followup_cards(today=today)
     if user.has_perm("treatments.review_sideeffectreport"):
         figures["review_queue_size"] = side_effect_review_queue(today=today).count()
     if user.has_perm("treatments.view_sideeffectreport"):
