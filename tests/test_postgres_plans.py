@@ -186,8 +186,17 @@ def test_the_name_search_reads_the_prefix_indexes(clinic, db, term):
     plans = reads(plans_of(search), "treatments_patient")
     assert len(plans) == 2  # the count and the page
     for sql, plan in plans:
+        # The prefix indexes, or, for a short prefix that many names share, the name-order index
+        # walked until a page of matches is found (patient_name_order_idx: the list's own order).
         assert_indexed(
-            plan, sql, ("patient_search_family_idx", "patient_search_given_idx", "patient_search_mrn_idx")
+            plan,
+            sql,
+            (
+                "patient_search_family_idx",
+                "patient_search_given_idx",
+                "patient_search_mrn_idx",
+                "patient_name_order_idx",
+            ),
         )
 
 
@@ -223,7 +232,11 @@ def test_the_patient_pages_records_read_the_patients_rows_only(clinic, db):
             "treatments_followup_patient_id",
         ),
         "treatments_treatment": ("treatment_patient_date_idx", "treatments_treatment_patient_id"),
-        "treatments_administration": ("treatments_administration_treatment_id",),
+        # The foreign key's index, or the lot walk's partial (treatment, lot) index of active rows.
+        "treatments_administration": (
+            "treatments_administration_treatment_id",
+            "administration_used_lot_idx",
+        ),
     }
     for table, indexes in expected.items():
         ((sql, plan),) = [(s, p) for s, p in plans if f'FROM "{table}"' in s]

@@ -51,6 +51,15 @@ RECENT_DAYS = 14
 # "500+" (a count of every overdue follow-up of a large clinic would read all of them on every
 # page view; the filters narrow a section that large).
 COUNT_CAP = 500
+# The order each section's capped count walks in: its index's (followup_status_due_idx,
+# followup_worklist_overdue_idx), so that PostgreSQL reads an index range rather than scanning the
+# table until it has found enough rows (which it may prefer when a section is a large share).
+COUNT_ORDER = {
+    "due_today": ("due_on",),
+    "due_this_week": ("due_on",),
+    "overdue": ("window_end",),
+    "upcoming": ("due_on",),
+}
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
@@ -152,7 +161,11 @@ class FollowUpQuerySet(ClinicalQuerySet):
         active = self.active().order_by()
         counts = {
             key: models.Subquery(
-                FollowUp.objects.filter(pk__in=active.filter(condition).values("pk")[: COUNT_CAP + 1])
+                FollowUp.objects.filter(
+                    pk__in=active.filter(condition)
+                    .order_by(*COUNT_ORDER.get(key, ()))
+                    .values("pk")[: COUNT_CAP + 1]
+                )
                 .order_by()
                 .annotate(n=models.Func(models.F("pk"), function="COUNT"))
                 .values("n")
@@ -160,7 +173,8 @@ class FollowUpQuerySet(ClinicalQuerySet):
             for key, condition in conditions.items()
         }
         # Any one row carries the uncorrelated counts; an empty table has none to count.
-        row = next(iter(FollowUp.objects.order_by().annotate(**counts).values(*counts)[:1]), None)
+        # (the first by primary key: an index probe, not a scan).
+        row = next(iter(FollowUp.objects.order_by("pk").annotate(**counts).values(*counts)[:1]), None)
         return row or dict.fromkeys(conditions, 0)
 
 
