@@ -117,3 +117,24 @@ def test_every_link_to_a_big_table_is_a_raw_id_in_the_admin_forms(rf, superuser)
                 assert isinstance(getattr(widget, "widget", widget), ForeignKeyRawIdWidget), (model, field)
                 checked += 1
     assert checked >= 4  # treatment.patient, followup.patient and .treatment, report.patient and .treatment
+
+
+def test_a_treatments_change_page_reads_its_administrations_lots_with_the_rows(
+    root, make_patient, make_signed_treatment, make_lot
+):
+    """The inline names each administration's lot by product and number: the same queries for one
+    administration as for three from three lots, and at most 12."""
+    from tests.helpers.records import administration
+
+    one = make_signed_treatment(make_patient(), dt.date(2026, 3, 1))
+    lots = [make_lot() for _ in range(3)]
+    three = make_signed_treatment(
+        make_patient(), dt.date(2026, 3, 1), administrations=[administration(lot, dose="2") for lot in lots]
+    )
+    url = "admin:treatments_treatment_change"
+    root.get(reverse(url, args=[one.pk]))  # warm the content-type cache
+    few = queries(root, reverse(url, args=[one.pk]))
+    many = queries(root, reverse(url, args=[three.pk]))
+    assert len(many) == len(few) <= 12
+    page = root.get(reverse(url, args=[three.pk])).content.decode()
+    assert all(lot.lot_number in page for lot in lots)

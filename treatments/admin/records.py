@@ -137,6 +137,10 @@ class AdministrationInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        # Each row names its lot by product and number: read with the rows, not one query per row.
+        return super().get_queryset(request).select_related("lot__product")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -158,3 +162,7 @@ class TreatmentAdmin(ReadOnlyClinicalAdmin):
     search_fields = ["patient__mrn", "patient__family_name", "administrations__lot__lot_number"]
     list_select_related = ["patient", "physician"]
     inlines = [AdministrationInline]
+
+    def get_queryset(self, request):
+        # The change page names the patient, the physician and the indication: one query with them.
+        return super().get_queryset(request).select_related("patient", "physician", "indication")
