@@ -8,11 +8,9 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.helpers.auth import login_verified
 from treatments.admin.base import ClinicalAdmin
 from treatments.models import FollowUp, Patient, SideEffectReport, Treatment
 
@@ -23,13 +21,6 @@ pytestmark = [
 
 LISTS = ["patient", "treatment", "followup", "sideeffectreport", "lot", "protocol"]
 BIG = [Patient, Treatment, FollowUp, SideEffectReport]
-
-
-@pytest.fixture
-def root(superuser):
-    client = Client()
-    login_verified(client, superuser)
-    return client
 
 
 @pytest.fixture
@@ -68,24 +59,24 @@ def test_the_big_tables_lists_have_no_date_hierarchy_and_no_full_count():
         assert model_admin.show_full_result_count is False, model
 
 
-def test_lists_and_old_versions_run_the_same_queries_at_5_and_50_rows(root, clinic):
+def test_lists_and_old_versions_run_the_same_queries_at_5_and_50_rows(superuser_client, clinic):
     clinic(5)
     urls = [reverse(f"admin:treatments_{name}_changelist") for name in LISTS]
     urls += [url for model in BIG for url in history_urls(model)]
     for url in urls:  # caches filled (the content types) before counting
-        root.get(url)
-    few = {url: len(queries(root, url)) for url in urls}
+        superuser_client.get(url)
+    few = {url: len(queries(superuser_client, url)) for url in urls}
     clinic(50)
     assert (Patient.objects.count(), FollowUp.objects.count()) > (49, 40)
-    many = {url: len(queries(root, url)) for url in urls}
+    many = {url: len(queries(superuser_client, url)) for url in urls}
     assert few == many
     assert max(many.values()) <= 12
 
 
 @pytest.mark.parametrize("name", ["patient", "treatment", "followup", "sideeffectreport"])
-def test_a_list_counts_its_rows_once_and_groups_nothing(root, clinic, name):
+def test_a_list_counts_its_rows_once_and_groups_nothing(superuser_client, clinic, name):
     clinic(5)
-    sql = queries(root, reverse(f"admin:treatments_{name}_changelist"))
+    sql = queries(superuser_client, reverse(f"admin:treatments_{name}_changelist"))
     table = f'"treatments_{name}"'
     counts = [query for query in sql if "COUNT(" in query.upper() and table in query]
     assert len(counts) == 1  # the paginator's; no second count of the whole table
@@ -93,10 +84,10 @@ def test_a_list_counts_its_rows_once_and_groups_nothing(root, clinic, name):
 
 
 @pytest.mark.parametrize("model", BIG)
-def test_an_old_version_is_shown_read_only_with_no_select_of_patients(root, clinic, model):
+def test_an_old_version_is_shown_read_only_with_no_select_of_patients(superuser_client, clinic, model):
     clinic(5)
     (url,) = history_urls(model)
-    page = root.get(url).content.decode()
+    page = superuser_client.get(url).content.decode()
     assert not re.search(r"<select[^>]*name=\"(patient|treatment|physician|created_by)\"", page)
     assert "<option" not in page
     assert "<textarea" not in page  # every field shown as text: an old version is read, never saved
@@ -120,7 +111,7 @@ def test_every_link_to_a_big_table_is_a_raw_id_in_the_admin_forms(rf, superuser)
 
 
 def test_a_treatments_change_page_reads_its_administrations_lots_with_the_rows(
-    root, make_patient, make_signed_treatment, make_lot
+    superuser_client, make_patient, make_signed_treatment, make_lot
 ):
     """The inline names each administration's lot by product and number: the same queries for one
     administration as for three from three lots, and at most 12."""
@@ -132,9 +123,9 @@ def test_a_treatments_change_page_reads_its_administrations_lots_with_the_rows(
         make_patient(), dt.date(2026, 3, 1), administrations=[administration(lot, dose="2") for lot in lots]
     )
     url = "admin:treatments_treatment_change"
-    root.get(reverse(url, args=[one.pk]))  # warm the content-type cache
-    few = queries(root, reverse(url, args=[one.pk]))
-    many = queries(root, reverse(url, args=[three.pk]))
+    superuser_client.get(reverse(url, args=[one.pk]))  # warm the content-type cache
+    few = queries(superuser_client, reverse(url, args=[one.pk]))
+    many = queries(superuser_client, reverse(url, args=[three.pk]))
     assert len(many) == len(few) <= 12
-    page = root.get(reverse(url, args=[three.pk])).content.decode()
+    page = superuser_client.get(reverse(url, args=[three.pk])).content.decode()
     assert all(lot.lot_number in page for lot in lots)

@@ -127,11 +127,6 @@ class FollowUpQuerySet(ClinicalQuerySet):
             "patient", "step", "treatment__physician", "completed_by", "created_by", "voided_by"
         )
 
-    def with_worklist_relations(self):
-        """What a worklist row shows, in the same query: patient and step. The attempts are counted
-        by ``with_attempt_counts`` on the rows of the page only."""
-        return self.select_related("patient", "step")
-
     def with_attempt_counts(self):
         """Each row's contact attempts, one correlated count per row returned (use it on a page of
         rows, not before a LIMIT: a grouped count would count the attempts of every row first)."""

@@ -3,6 +3,7 @@
 from django import template
 
 from treatments.dosing import format_amount
+from treatments.models import followups
 
 register = template.Library()
 
@@ -18,6 +19,4 @@ def amount(value):
 @register.filter
 def section_count(value):
     """A worklist section's count as counted (up to COUNT_CAP + 1): "500+" past the cap."""
-    from treatments.models.followups import COUNT_CAP
-
-    return f"{COUNT_CAP}+" if isinstance(value, int) and value > COUNT_CAP else value
+    return f"{followups.COUNT_CAP}+" if isinstance(value, int) and value > followups.COUNT_CAP else value
