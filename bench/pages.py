@@ -21,6 +21,8 @@ from bench.report import Measure, Row, not_measured, size_label, table, targets
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SMOKE_SIZE = 200
+# Timed requests per dataset before switching to the next one.
+ROUND = 3
 
 
 class Bench:
@@ -102,7 +104,8 @@ class Bench:
                 return role
         return page.roles[-1]
 
-    def measure(self, dataset: Dataset, name: str, role: str) -> Measure:
+    def first_look(self, dataset: Dataset, name: str, role: str) -> Measure:
+        """A warm-up request, then one request whose queries, status and size are recorded."""
         from django.test.utils import CaptureQueriesContext
 
         self.use(dataset)
@@ -116,14 +119,38 @@ class Bench:
         with CaptureQueriesContext(self.connection) as captured:
             self.request(client, page.url, result)
         result.queries = len(captured.captured_queries)
-        if result.server_error:
-            return result
-        deadline = time.perf_counter() + self.max_seconds
-        for rep in range(self.reps):
-            result.times.append(self.request(client, page.url))
-            if rep >= 4 and time.perf_counter() > deadline:
-                break
         return result
+
+    def time_round(self, dataset: Dataset, name: str, role: str, result: Measure, count: int) -> None:
+        """``count`` timed requests on one dataset, after an untimed one (switching datasets
+        reconnects, and the first request after it pays for the connection and a cold cache)."""
+        self.use(dataset)
+        page = self.pages[dataset.size][name]
+        client = self.clients[dataset.size][role]
+        self.request(client, page.url)
+        for _ in range(count):
+            result.times.append(self.request(client, page.url))
+
+    def measure(self, name: str, role: str) -> list[Measure]:
+        """Every dataset's figures for one page, timed in alternating rounds of ROUND requests (1k,
+        100k, 1k, 100k...), so that a change in the machine's load over the page's measuring time
+        falls on both sizes alike instead of on whichever size was measured second."""
+        measures = [self.first_look(dataset, name, role) for dataset in self.datasets]
+        timed = [
+            (dataset, measure)
+            for dataset, measure in zip(self.datasets, measures, strict=True)
+            if not measure.error and not measure.server_error
+        ]
+        deadline = time.perf_counter() + self.max_seconds * max(len(timed), 1)
+        done = 0
+        while timed and done < self.reps:
+            count = min(ROUND, self.reps - done)
+            for dataset, measure in timed:
+                self.time_round(dataset, name, role, measure, count)
+            done += count
+            if done >= 5 and time.perf_counter() > deadline:
+                break
+        return measures
 
 
 def run_pages(bench: Bench, *, only: list[str] | None = None) -> tuple[list[Row], list[tuple[str, str]]]:
@@ -138,7 +165,7 @@ def run_pages(bench: Bench, *, only: list[str] | None = None) -> tuple[list[Row]
         if only and not any(part in name or part in page.url for part in only):
             continue
         role = bench.pick_role(name)
-        measures = [bench.measure(dataset, name, role) for dataset in bench.datasets]
+        measures = bench.measure(name, role)
         rows.append(Row(name, page.shown, role, page.what, measures))
         last = measures[-1]
         print(
