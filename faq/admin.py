@@ -28,10 +28,11 @@ class CategoryAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
 class EntryAdminForm(forms.ModelForm):
     class Meta:
         model = Entry
-        fields = ["question", "slug", "category", "order", "published", "tags", "answer"]
+        fields = ["question", "slug", "category", "order", "published", "tags", "keywords", "answer"]
         widgets = {
             "answer": forms.Textarea(attrs={"rows": 12, "cols": 90}),
             "tags": forms.TextInput(attrs={"size": 60}),
+            "keywords": forms.TextInput(attrs={"size": 90}),
         }
 
 
@@ -43,12 +44,12 @@ class EntryAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_editable = ["order", "published"]
     list_filter = ["category", "published"]
     list_select_related = ["category", "last_edited_by"]
-    search_fields = ["question", "answer", "tags"]
+    search_fields = ["question", "answer", "tags", "keywords"]
     ordering = ["category__order", "category__name", "order", "id"]
     prepopulated_fields = {"slug": ["question"]}
     readonly_fields = ["answer_preview", "last_edited_by", "last_edited_at"]
     fieldsets = [
-        (None, {"fields": ["question", "slug", "category", "order", "published", "tags"]}),
+        (None, {"fields": ["question", "slug", "category", "order", "published", "tags", "keywords"]}),
         ("Answer", {"fields": ["answer", "answer_preview"]}),
         ("Last edit", {"fields": ["last_edited_by", "last_edited_at"]}),
     ]

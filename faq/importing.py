@@ -1,7 +1,7 @@
 """Loading parsed FAQ entries into the database, for the import_faq command and a new clinic's seed.
 
-A new question gets its category, order and first link tags here; from then on those belong to the
-clinic admins, and a later import only updates the answer text.
+A new question gets its category, order, first link tags and search keywords here; from then on
+those belong to the clinic admins, and a later import only updates the answer text.
 """
 
 from dataclasses import dataclass, field
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from faq.links import AFTERCARE, CHECK_IN, THREE_MONTH
 from faq.models import Category, Entry
 from faq.parsing import ParsedEntry
-from faq.text import normalise_tags, unique_slug
+from faq.text import normalise_keywords, normalise_tags, unique_slug
 
 ABOUT = "About the therapy"
 PROCEDURE = "Procedure and aftercare"
@@ -37,6 +37,33 @@ TAG_RULES = [
     ),
 ]
 
+# A new question's first search keywords: words people search with that its text does not use.
+# Every matching rule adds its keywords; clinic admins edit them afterwards.
+KEYWORD_RULES = [
+    (
+        ("resume physical activity",),
+        (
+            "ibuprofen",
+            "naproxen",
+            "aspirin",
+            "diclofenac",
+            "nsaid",
+            "painkiller",
+            "pain relief",
+            "exercise",
+            "sport",
+            "gym",
+        ),
+    ),
+    (("side effects",), ("adverse reaction", "reaction", "sick", "temperature", "vomit")),
+    (("follow-up appointment",), ("3-month", "three month", "assessment", "check-up", "checkup")),
+    (("multiple rounds", "second round"), ("booster", "repeat", "another treatment")),
+    (("cancer", "teratoma"), ("tumour", "tumor")),
+    (("screened",), ("virus", "infection", "hiv", "hepatitis", "testing")),
+    (("stored",), ("storage", "freezer", "frozen")),
+    (("neurodegenerative",), ("alzheimer", "parkinson", "dementia")),
+]
+
 
 def category_for(question: str) -> str:
     lowered = question.lower()
@@ -52,6 +79,12 @@ def tags_for(question: str) -> str:
         tag for keywords, rule_tags in TAG_RULES if any(k in lowered for k in keywords) for tag in rule_tags
     ]
     return normalise_tags(",".join(tags))
+
+
+def keywords_for(question: str) -> str:
+    lowered = question.lower()
+    keywords = [word for rule, words in KEYWORD_RULES if any(k in lowered for k in rule) for word in words]
+    return normalise_keywords(",".join(keywords))
 
 
 @dataclass
@@ -93,6 +126,7 @@ def load_entries(parsed: list[ParsedEntry], *, update_answers: bool, reason: str
                 order=position,
                 published=True,
                 tags=tags_for(item.question),
+                keywords=keywords_for(item.question),
             )
             entry._change_reason = reason
             entry.save()

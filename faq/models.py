@@ -8,9 +8,11 @@ from simple_history.models import HistoricalRecords
 from clinic.models import BulkWriteForbidden
 from faq.rendering import render_answer
 from faq.text import (
+    KEYWORDS_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
     SLUG_MAX_LENGTH,
     TAGS_MAX_LENGTH,
+    normalise_keywords,
     normalise_question,
     normalise_tags,
     split_tags,
@@ -46,15 +48,31 @@ class EntryQuerySet(models.QuerySet):
         return self if user.has_perm(EDIT_PERMISSION) else self.published()
 
     def search(self, term: str):
-        """Entries whose question, answer or tags contain every word of the term (case-insensitive)."""
+        """Entries whose question, answer, search keywords or link tags contain every word of the term
+        (case-insensitive), ranked: ``rank`` 0 when the question holds every word, 1 when the
+        question and the keywords together do (a synonym such as "ibuprofen"), 2 when only the answer
+        does. Order by ``rank`` for the best matches first."""
+        words = (term or "").split()
         entries = self
-        for word in (term or "").split():
+        in_question = models.Q()
+        in_question_or_keywords = models.Q()
+        for word in words:
             entries = entries.filter(
                 models.Q(question__icontains=word)
                 | models.Q(answer__icontains=word)
+                | models.Q(keywords__icontains=word)
                 | models.Q(tags__icontains=word)
             )
-        return entries
+            in_question &= models.Q(question__icontains=word)
+            in_question_or_keywords &= models.Q(question__icontains=word) | models.Q(keywords__icontains=word)
+        return entries.annotate(
+            rank=models.Case(
+                models.When(in_question, then=models.Value(0)),
+                models.When(in_question_or_keywords, then=models.Value(1)),
+                default=models.Value(2),
+                output_field=models.IntegerField(),
+            )
+        )
 
     def tagged(self, tag: str):
         """Entries carrying this link tag (tags are stored "a,b,c": match a whole tag, not a part of one)."""
@@ -106,6 +124,14 @@ class Entry(models.Model):
         help_text="Comma-separated. Pages that show FAQ links pick the published entries carrying their tag: "
         "'aftercare' (aftercare sheet), 'check-in' (day 1-3 check-in), 'three-month' (3-month assessment).",
     )
+    keywords = models.CharField(
+        "search keywords",
+        max_length=KEYWORDS_MAX_LENGTH,
+        blank=True,
+        help_text="Comma-separated words patients and staff search with that the entry may not use, "
+        "e.g. 'ibuprofen, NSAID, aspirin' for an entry that says 'anti-inflammatory medication'. "
+        "Found by the FAQ search; never shown to patients.",
+    )
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -139,6 +165,7 @@ class Entry(models.Model):
     def save(self, *args, **kwargs):
         self.question = normalise_question(self.question)
         self.tags = normalise_tags(self.tags)
+        self.keywords = normalise_keywords(self.keywords)
         if not self.slug:
             others = Entry.objects.exclude(pk=self.pk)
             self.slug = unique_slug(self.question, lambda slug: others.filter(slug=slug).exists())
@@ -153,6 +180,7 @@ class Entry(models.Model):
     def clean(self):
         self.question = normalise_question(self.question)
         self.tags = normalise_tags(self.tags)
+        self.keywords = normalise_keywords(self.keywords)
 
     @property
     def tag_list(self) -> list[str]:

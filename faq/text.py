@@ -7,6 +7,7 @@ from django.utils.text import slugify
 QUESTION_MAX_LENGTH = 300
 SLUG_MAX_LENGTH = 140
 TAGS_MAX_LENGTH = 200
+KEYWORDS_MAX_LENGTH = 300
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -29,6 +30,21 @@ def split_tags(value: str) -> list[str]:
 def normalise_tags(value: str) -> str:
     """Stored without spaces ("aftercare,check-in") so that one tag is found by exact comparisons."""
     return ",".join(split_tags(value))
+
+
+def split_keywords(value: str) -> list[str]:
+    """Search keywords as typed ("Ibuprofen, NSAID ,aspirin"): lower-case, single spaces, each once."""
+    keywords = []
+    for part in (value or "").split(","):
+        keyword = _WHITESPACE.sub(" ", part).strip().lower()
+        if keyword and keyword not in keywords:
+            keywords.append(keyword)
+    return keywords
+
+
+def normalise_keywords(value: str) -> str:
+    """Stored as "ibuprofen, nsaid, aspirin": the form admins read back, and one string to search."""
+    return ", ".join(split_keywords(value))
 
 
 def unique_slug(question: str, taken) -> str:

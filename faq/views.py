@@ -1,13 +1,17 @@
 """FAQ pages: the reference list with search, one entry's page, and a printable handout for a patient."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from clinic.mixins import RolePermissionMixin
-from faq.models import EDIT_PERMISSION, Entry
+from faq.models import EDIT_PERMISSION
+from faq.selectors import faq_entries_for_page, faq_listing, faq_search, handout_entries
 
 SEARCH_MAX_LENGTH = 100
 HANDOUT_MAX_ENTRIES = 50
+PATIENT_NAME_MAX_LENGTH = 120
 
 
 class FaqPageMixin(RolePermissionMixin):
@@ -18,12 +22,9 @@ class FaqPageMixin(RolePermissionMixin):
         context["can_edit"] = self.request.user.has_perm(EDIT_PERMISSION)
         return context
 
-    def visible_entries(self):
-        return Entry.objects.visible_to(self.request.user).select_related("category").in_reading_order()
-
 
 class FaqIndexView(FaqPageMixin, TemplateView):
-    """Every entry the user may see, grouped by category; ``?q=`` narrows to question/answer matches.
+    """Every entry the user may see, grouped by category; ``?q=`` lists the matches, best first.
 
     FAQ search terms are questions about the therapy, not patient data, so they may sit in the URL.
     """
@@ -34,7 +35,8 @@ class FaqIndexView(FaqPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         term = self.request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
         context["search_term"] = term
-        context["entries"] = list(self.visible_entries().search(term))
+        user = self.request.user
+        context["entries"] = faq_search(user=user, term=term) if term else faq_listing(user=user)
         return context
 
 
@@ -45,20 +47,32 @@ class FaqEntryView(FaqPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        queryset = Entry.objects.visible_to(self.request.user).select_related("category", "last_edited_by")
-        context["entry"] = get_object_or_404(queryset, slug=kwargs["slug"])
+        context["entry"] = get_object_or_404(
+            faq_entries_for_page(user=self.request.user), slug=kwargs["slug"]
+        )
         return context
 
 
 class FaqHandoutView(FaqPageMixin, TemplateView):
-    """Pick entries (``?entry=ID&entry=ID``) and print them for a patient. Only published entries can be
-    picked or printed, whoever asks: a handout leaves the clinic."""
+    """Pick entries and print them for a patient, under a header with the clinic's name and phone,
+    the date and (if given) the patient's name.
+
+    Picking is a GET (``?entry=ID&entry=ID``, so a set of answers can be linked to); the patient's
+    name is only ever sent by POST, printed on the sheet and stored nowhere, so it never reaches a URL,
+    a log line or the database. Only published entries can be picked or printed, whoever asks: a
+    handout leaves the clinic."""
 
     template_name = "faq/handout.html"
 
+    def post(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(**kwargs))
+
+    def params(self):
+        return self.request.POST if self.request.method == "POST" else self.request.GET
+
     def chosen_ids(self) -> set[int]:
         ids = set()
-        for value in self.request.GET.getlist("entry")[:HANDOUT_MAX_ENTRIES]:
+        for value in self.params().getlist("entry")[:HANDOUT_MAX_ENTRIES]:
             if value.isdigit():
                 ids.add(int(value))
         return ids
@@ -66,8 +80,24 @@ class FaqHandoutView(FaqPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         chosen = self.chosen_ids()
-        entries = list(Entry.objects.published().select_related("category").in_reading_order())
-        context["entries"] = entries
-        context["chosen_ids"] = chosen
-        context["chosen"] = [entry for entry in entries if entry.pk in chosen]
+        entries = handout_entries()
+        patient_name = " ".join(self.params().get("patient_name", "").split())
+        name_error = ""
+        if len(patient_name) > PATIENT_NAME_MAX_LENGTH:
+            # Never cut a name short on a sheet a patient takes home: say so and print nothing.
+            name_error = (
+                f"The patient's name can be at most {PATIENT_NAME_MAX_LENGTH} characters "
+                f"(this one has {len(patient_name)})."
+            )
+        context.update(
+            entries=entries,
+            chosen_ids=chosen,
+            chosen=[] if name_error else [entry for entry in entries if entry.pk in chosen],
+            patient_name=patient_name,
+            patient_name_error=name_error,
+            patient_name_max_length=PATIENT_NAME_MAX_LENGTH,
+            clinic_name=settings.CLINIC_NAME,
+            clinic_phone=settings.CLINIC_PHONE,
+            printed_on=timezone.localdate(),
+        )
         return context

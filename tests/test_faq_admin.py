@@ -42,6 +42,7 @@ def form_data(entry, **overrides):
         "order": entry.order,
         "published": "on" if entry.published else "",
         "tags": entry.tags,
+        "keywords": entry.keywords,
         "answer": entry.answer,
     }
     data.update(overrides)
@@ -226,3 +227,19 @@ def test_categories_are_listed_with_their_entry_counts(editor_client):
         "Follow-up and repeat rounds": 5,
         "Conditions": 3,
     }
+
+
+def test_admins_edit_the_search_keywords_and_the_faq_search_finds_them(editor_client, editor):
+    entry = Entry.objects.get(question=STORED)
+    assert 'name="keywords"' in editor_client.get(change_url(entry)).content.decode()
+    response = editor_client.post(change_url(entry), form_data(entry, keywords="Cryo,  Liquid Nitrogen"))
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.keywords == "cryo, liquid nitrogen"
+    latest = entry.history.latest()
+    assert (latest.history_user, latest.keywords) == (editor, "cryo, liquid nitrogen")
+    found = editor_client.get(reverse("faq:index"), {"q": "nitrogen"}).context["entries"]
+    assert [e.question for e in found] == [STORED]
+    assert [
+        e.question for e in editor_client.get(CHANGELIST, {"q": "nitrogen"}).context["cl"].result_list
+    ] == [STORED]
