@@ -4,7 +4,7 @@ import dataclasses
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +23,13 @@ BY_DUE_DATE = ("due_on", "id")
 # followup_dashboard_cards_idx (status, due_on, window_end, voided_at), read alone until a page of
 # open windows is found (by due date and id, the table's rows whose window closed are read too).
 BY_DUE_DATE_AND_WINDOW = ("due_on", "window_end", "id")
-RECENT_ORDER = (F("completed_at").desc(nulls_last=True), "-due_on", "-id")
-# The order of each part of "Recently completed" (recent_parts): the section's, and for the missed
-# ones, which have no completion time (followup_completed_at_when_completed), the due date's.
-RECENT_PART_ORDERS = (RECENT_ORDER, ("-due_on", "-id"))
+# Recently completed: by completion time, newest first, then the missed ones by when their window
+# closed (the latest first).
+RECENT_ORDER = (F("completed_at").desc(nulls_last=True), "-window_end", "-due_on", "-id")
+# The same order within each part of the section (recent_parts), as its index is walked backwards
+# (followup_status_done_idx, followup_worklist_overdue_idx): completed ones all have a completion
+# time, missed ones none (followup_completed_at_when_completed).
+RECENT_PART_ORDERS = (("-completed_at", "-window_end", "-due_on", "-id"), ("-window_end", "-due_on", "-id"))
 # key, title, help, the FollowUp queryset method that selects the section, the order of its rows.
 SECTIONS = (
     ("due_today", "Due today", "Due date reached, window still open.", "due_today", BY_DUE_DATE_AND_WINDOW),
@@ -198,15 +201,23 @@ def followup_worklist(
 def _page_ids(followups, key: str, method: str, order, today: dt.date, start: int):
     """The ids of a section's page, as a subquery. "Recently completed" is two index ranges
     (recent_parts): each part's first ``start + SECTION_LIMIT`` ids in the section's order, then the
-    page among those (at most 2 x COUNT_CAP rows sorted, however many the section holds)."""
+    page among those (at most 2 x COUNT_CAP rows sorted, however many the section holds). The parts
+    are a UNION ALL, not an OR of two IN lists, which PostgreSQL reads by a scan of the table."""
     end = start + SECTION_LIMIT
     if key != "recent":
         return getattr(followups, method)(today).order_by(*order).values("pk")[start:end]
     active = followups.active()
-    parts = Q()
-    for (condition, _), part_order in zip(recent_parts(today), RECENT_PART_ORDERS, strict=True):
-        parts |= Q(pk__in=active.filter(condition).order_by(*part_order).values("pk")[:end])
-    return FollowUp.objects.filter(parts).order_by(*order).values("pk")[start:end]
+    first, *others = (
+        FollowUp.objects.filter(pk__in=active.filter(condition).order_by(*part_order).values("pk")[:end])
+        .order_by()
+        .values("pk")
+        for (condition, _), part_order in zip(recent_parts(today), RECENT_PART_ORDERS, strict=True)
+    )
+    return (
+        FollowUp.objects.filter(pk__in=first.union(*others, all=True))
+        .order_by(*order)
+        .values("pk")[start:end]
+    )
 
 
 ROW_FIELDS = (
