@@ -197,3 +197,41 @@ def test_counts_below_the_cap_are_exact(fill):
     assert min(exact.values()) >= 3 and max(exact.values()) < 500
     assert FollowUp.objects.worklist_totals(TODAY) == exact
     assert FollowUp.objects.worklist_counts(TODAY) == {k: v for k, v in exact.items() if k != "recent"}
+
+
+def test_recently_completed_pages_through_its_completed_then_its_missed_follow_ups(fill, monkeypatch, staff):
+    """The section reads its two parts apart (completed, missed) and merges them per page: the pages
+    list every row once, in the section's order (completion time, newest first; then the missed ones
+    by the close of their window, latest first), whatever page the parts' rows fall on."""
+    fill(3)
+    completed = FollowUp.objects.filter(status="completed").order_by("pk")
+    for hours, followup in enumerate(completed):
+        followup.completed_at = timezone.now() - dt.timedelta(hours=2 + hours)
+        followup.save()
+    model = completed.first()
+    for closed in (TODAY - 3 * DAY, TODAY - DAY, TODAY - 20 * DAY):  # the last one too long ago
+        followup = FollowUp(
+            treatment=model.treatment,
+            patient=model.patient,
+            step=model.step,
+            step_name=model.step_name,
+            kind=model.kind,
+            due_on=closed - DAY,
+            window_start=closed - 2 * DAY,
+            window_end=closed,
+            status="missed",
+            created_by=staff,
+        )
+        followup.save()
+    expected = [
+        *completed.order_by("-completed_at").values_list("pk", flat=True),
+        *FollowUp.objects.filter(status="missed", window_end__gte=TODAY - 14 * DAY)
+        .order_by("-window_end")
+        .values_list("pk", flat=True),
+    ]
+    assert len(expected) == 5
+    monkeypatch.setattr(selectors, "SECTION_LIMIT", 2)
+    pages = [followup_worklist(filters=None, today=TODAY, section="recent", page=page) for page in (1, 2, 3)]
+    assert [row.pk for page in pages for row in page.section.rows] == expected
+    assert [page.section.count for page in pages] == [5, 5, 5]
+    assert [row.outcome for row in pages[2].section.rows] == ["missed"]

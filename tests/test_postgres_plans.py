@@ -220,6 +220,23 @@ def test_the_worklist_sections_read_the_status_indexes(clinic, db, section):
         )
 
 
+@pytest.mark.parametrize("page", [1, 20])
+def test_due_today_reads_a_bounded_range_of_due_dates(clinic, db, page):
+    """A window closes at most WINDOW_AFTER_MAX_DAYS after its due date (followup_window_bound), so
+    the rows and the count of "due today" read the scheduled follow-ups due in those days only: an
+    index range bounded on both sides, never a walk of every past due date (followup_due_idx)."""
+    today = timezone.localdate()
+    plans = reads(
+        plans_of(lambda: followup_worklist(filters=None, today=today, section="due_today", page=page)),
+        "treatments_followup",
+    )
+    assert len(plans) == 2  # the counts and the page
+    for sql, plan in plans:
+        assert " followup_due_idx" not in plan, plan
+        assert_indexed(plan, sql, ("followup_dashboard_cards_idx", "followup_status_due_idx"))
+        assert re.search(r"Index Cond: .*due_on >= .*due_on <= ", plan), plan
+
+
 def test_the_patient_pages_records_read_the_patients_rows_only(clinic, db):
     patient = Patient.objects.get(pk=clinic["patient_pk"])
     plans = plans_of(lambda: patient_records(patient=patient))

@@ -7,14 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clinic.models import ClinicalQuerySet, ClinicalRecord
 from clinic.roles import PHYSICIAN, roles_of
 from treatments.models.patients import Patient
-from treatments.models.protocol import FollowUpStep, StepKind
+from treatments.models.protocol import WINDOW_AFTER_MAX_DAYS, FollowUpStep, StepKind
 from treatments.models.treatments import Treatment
 
 
@@ -62,6 +62,33 @@ COUNT_ORDER = {
 }
 
 
+class DaysBetween(models.Func):
+    """``later - earlier`` in days, for two date columns (a CHECK constraint may use it: SQLite's
+    julianday() is a built-in, unlike the function Django registers for date arithmetic)."""
+
+    arity = 2
+    output_field = models.IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+class CappedCount(models.Subquery):
+    """The number of rows a (sliced) queryset returns: ``SELECT COUNT(*) FROM (...)``, which counts
+    the ids the subquery read from its index, with no lookup of each row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = models.IntegerField()
+
+
 def local_midnight(day: dt.date) -> dt.datetime:
     """The first instant of ``day`` in the clinic's time zone."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -84,8 +111,7 @@ class FollowUpQuerySet(ClinicalQuerySet):
 
     def due_today(self, today: dt.date | None = None):
         """Due now: the due date has come (today or earlier) and the window is still open."""
-        today = today or timezone.localdate()
-        return self.open().filter(due_on__lte=today, window_end__gte=today)
+        return self.open().filter(section_conditions(today or timezone.localdate())["due_today"])
 
     def due_this_week(self, today: dt.date | None = None):
         """Due in the rest of the seven days starting today (tomorrow to today + 6)."""
@@ -102,12 +128,7 @@ class FollowUpQuerySet(ClinicalQuerySet):
     def recently_closed(self, today: dt.date | None = None):
         """Completed in the last 14 days, and missed ones whose window closed in that time (a
         missed follow-up can still be completed when the patient calls back)."""
-        today = today or timezone.localdate()
-        since = today - dt.timedelta(days=RECENT_DAYS)
-        return self.active().filter(
-            Q(status=FollowUpStatus.COMPLETED, completed_at__gte=local_midnight(since))
-            | Q(status=FollowUpStatus.MISSED, window_end__gte=since)
-        )
+        return self.active().filter(section_conditions(today or timezone.localdate())["recent"])
 
     def for_physician(self, user):
         """Follow-ups of the treatments this physician gave."""
@@ -147,26 +168,27 @@ class FollowUpQuerySet(ClinicalQuerySet):
 
     def worklist_totals(self, today: dt.date | None = None) -> dict[str, int]:
         """Every worklist section's full count, the recently closed one too, in one query."""
-        return self.count_sections(section_conditions(today or timezone.localdate()))
+        today = today or timezone.localdate()
+        return self.count_sections(section_conditions(today) | {"recent": recent_parts(today)})
 
-    def count_sections(self, conditions: dict[str, Q]) -> dict[str, int]:
+    def count_sections(self, conditions: dict[str, Q | tuple[tuple[Q, tuple], ...]]) -> dict[str, int]:
         """Each section's count up to COUNT_CAP + 1, in one query: a scalar subquery per section
-        that counts the ids of its first COUNT_CAP + 1 rows (an index range each), so the cost is
-        the same for a clinic of a thousand patients or of a hundred thousand."""
+        that counts its first COUNT_CAP + 1 ids (an index range each, read from the index alone), so
+        the cost is the same for a clinic of a thousand patients or of a hundred thousand. A tuple
+        of (condition, order) parts is a section of disjoint parts (recent_parts): their counts
+        add up."""
         active = self.active().order_by()
-        counts = {
-            key: models.Subquery(
-                FollowUp.objects.filter(
-                    pk__in=active.filter(condition)
-                    .order_by(*COUNT_ORDER.get(key, ()))
-                    .values("pk")[: COUNT_CAP + 1]
-                )
-                .order_by()
-                .annotate(n=models.Func(models.F("pk"), function="COUNT"))
-                .values("n")
-            )
-            for key, condition in conditions.items()
-        }
+
+        def capped(condition: Q, order) -> CappedCount:
+            return CappedCount(active.filter(condition).order_by(*order).values("pk")[: COUNT_CAP + 1])
+
+        counts = {}
+        for key, condition in conditions.items():
+            if isinstance(condition, tuple):
+                total = sum((capped(part, order) for part, order in condition), start=models.Value(0))
+                counts[key] = Least(total, models.Value(COUNT_CAP + 1))
+            else:
+                counts[key] = capped(condition, COUNT_ORDER.get(key, ()))
         # Any one row carries the uncorrelated counts; an empty table has none to count.
         # (the first by primary key: an index probe, not a scan).
         row = next(iter(FollowUp.objects.order_by("pk").annotate(**counts).values(*counts)[:1]), None)
@@ -177,16 +199,39 @@ def section_conditions(today: dt.date) -> dict[str, Q]:
     """Each worklist section's rule as one condition, the same as the QuerySet methods above."""
     day = dt.timedelta(days=1)
     scheduled = Q(status=FollowUpStatus.SCHEDULED)
-    since = today - RECENT_DAYS * day
+    (completed, _), (missed, _) = recent_parts(today)
     return {
-        "due_today": scheduled & Q(due_on__lte=today, window_end__gte=today),
+        # A window closes at most WINDOW_AFTER_MAX_DAYS after its due date (followup_window_bound),
+        # so the due dates of the open windows lie in that many days before today: a bounded range
+        # of (status, due_on) rather than every past due date skipped until a window is open.
+        "due_today": scheduled
+        & Q(due_on__gte=today - WINDOW_AFTER_MAX_DAYS * day, due_on__lte=today, window_end__gte=today),
         "due_this_week": scheduled & Q(due_on__gte=today + day, due_on__lte=today + (WEEK_DAYS - 1) * day),
         "overdue": scheduled & Q(window_end__lt=today),
         "upcoming": scheduled
         & Q(due_on__gte=today + WEEK_DAYS * day, due_on__lte=today + UPCOMING_DAYS * day),
-        "recent": Q(status=FollowUpStatus.COMPLETED, completed_at__gte=local_midnight(since))
-        | Q(status=FollowUpStatus.MISSED, window_end__gte=since),
+        "recent": completed | missed,
     }
+
+
+def recent_parts(today: dt.date) -> tuple[tuple[Q, tuple[str, ...]], ...]:
+    """ "Recently completed" as its two disjoint parts, each an index range of its own with the
+    order that walks it: completed in the last RECENT_DAYS days (followup_status_done_idx), and
+    missed with the window closed in that time (followup_worklist_overdue_idx). The count and the
+    page's rows read the parts apart, rather than every row of the union to sort them."""
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    return (
+        (Q(status=FollowUpStatus.COMPLETED, completed_at__gte=local_midnight(since)), ("completed_at",)),
+        # (due_on bounds the range as for "due today": the window closed at most that long after it)
+        (
+            Q(
+                status=FollowUpStatus.MISSED,
+                window_end__gte=since,
+                due_on__gte=since - dt.timedelta(days=WINDOW_AFTER_MAX_DAYS),
+            ),
+            ("window_end",),
+        ),
+    )
 
 
 class FollowUp(ClinicalRecord):
@@ -243,6 +288,15 @@ class FollowUp(ClinicalRecord):
                 condition=Q(window_start__lte=models.F("due_on")) & Q(due_on__lte=models.F("window_end")),
                 name="followup_due_inside_window",
             ),
+            # The worklist's "due today" relies on it (section_conditions): a window open today
+            # has its due date at most WINDOW_AFTER_MAX_DAYS back. The steps hold the same bound
+            # (followup_step_window_after_bound), and a rescheduled window keeps its width.
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(
+                    DaysBetween("window_end", "due_on"), WINDOW_AFTER_MAX_DAYS
+                ),
+                name="followup_window_bound",
+            ),
             models.CheckConstraint(condition=Q(pain__lte=10), name="followup_pain_range"),
             models.CheckConstraint(condition=Q(energy__lte=10), name="followup_energy_range"),
             models.CheckConstraint(
@@ -253,6 +307,12 @@ class FollowUp(ClinicalRecord):
             models.CheckConstraint(
                 condition=~Q(status="completed") | (Q(completed_at__isnull=False) & ~Q(contact="")),
                 name="followup_completed_has_contact",
+            ),
+            # Only a completed follow-up has a completion time: the missed part of "Recently
+            # completed" is then ordered by due date alone (selectors.followups, recent_parts).
+            models.CheckConstraint(
+                condition=Q(status="completed") | Q(completed_at__isnull=True),
+                name="followup_completed_at_when_completed",
             ),
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(status_reason=""), name="followup_cancel_has_reason"
@@ -267,13 +327,17 @@ class FollowUp(ClinicalRecord):
             # The worklist's "Overdue" section (status, window_end < today, ordered by window_end,
             # due_on, id): the page's rows come in index order, no sort of every overdue row. It
             # also serves the "missed" half of "Recently completed" (status, window_end >= since).
-            models.Index(fields=["status", "window_end", "due_on"], name="followup_worklist_overdue_idx"),
+            # With voided_at, the capped counts read the index alone (no row of the table).
+            models.Index(
+                fields=["status", "window_end", "due_on", "voided_at"], name="followup_worklist_overdue_idx"
+            ),
             models.Index(fields=["patient", "due_on"], name="followup_patient_due_idx"),
             # The patient page's follow-up panels: a patient's completed follow-ups by completion
             # (outcome_series, patient_pending_plans: patient, status = completed, completed_at).
             models.Index(fields=["patient", "status", "completed_at"], name="followup_patient_done_idx"),
-            # "Recently completed": most follow-ups end up completed, so this section needs its own.
-            models.Index(fields=["status", "completed_at"], name="followup_status_done_idx"),
+            # "Recently completed": most follow-ups end up completed, so this section needs its own
+            # (with voided_at, its capped count reads the index alone).
+            models.Index(fields=["status", "completed_at", "voided_at"], name="followup_status_done_idx"),
             # The admin's list in the model's ordering (due date, then the pk) and its due-date filter.
             models.Index(fields=["due_on", "id"], name="followup_due_idx"),
             # The dashboard's follow-up cards (selectors.dashboard.followup_cards: scheduled, due by
@@ -306,10 +370,17 @@ class FollowUp(ClinicalRecord):
         dates = (self.window_start, self.due_on, self.window_end)
         if all(dates) and not (self.window_start <= self.due_on <= self.window_end):
             errors["due_on"] = "The due date must lie inside its window."
+        elif all(dates) and (self.window_end - self.due_on).days > WINDOW_AFTER_MAX_DAYS:
+            errors["window_end"] = (
+                f"The window closes {(self.window_end - self.due_on).days} days after the due date; "
+                f"at most {WINDOW_AFTER_MAX_DAYS} days are allowed."
+            )
         if self.decision and not self.is_assessment:
             errors["decision"] = "A treatment decision is recorded only at the 3-month assessment."
         if self.status == FollowUpStatus.COMPLETED and not self.contact:
             errors["contact"] = "Say how the patient was contacted."
+        if self.status != FollowUpStatus.COMPLETED and self.completed_at:
+            errors["completed_at"] = "Only a completed follow-up has a completion time."
         if errors:
             raise ValidationError(errors)
 

@@ -10,6 +10,11 @@ from simple_history.models import HistoricalRecords
 
 from clinic.models import ClinicalQuerySet, ClinicalRecord
 
+# The longest a follow-up's window may stay open after its due date. The clinic's schedule keeps
+# the widest window at the 12-month review (due day 365, +/- 30 days); the bound lets the
+# worklist's "due today" read a bounded range of due dates (see FollowUp's followup_window_bound).
+WINDOW_AFTER_MAX_DAYS = 30
+
 
 class ProtocolQuerySet(ClinicalQuerySet):
     def in_force_on(self, day):
@@ -112,7 +117,17 @@ class FollowUpStep(models.Model):
         "due (days after treatment)", validators=[MinValueValidator(1), MaxValueValidator(730)]
     )
     window_before_days = models.PositiveSmallIntegerField("window opens (days before due)", default=0)
-    window_after_days = models.PositiveSmallIntegerField("window closes (days after due)", default=0)
+    window_after_days = models.PositiveSmallIntegerField(
+        "window closes (days after due)",
+        default=0,
+        validators=[
+            MaxValueValidator(
+                WINDOW_AFTER_MAX_DAYS,
+                message=f"A window closes at most {WINDOW_AFTER_MAX_DAYS} days after the due date.",
+            )
+        ],
+        help_text=f"At most {WINDOW_AFTER_MAX_DAYS} days.",
+    )
     optional = models.BooleanField(default=False, help_text="Scheduled, but not chased when missed.")
     is_assessment = models.BooleanField(
         "decides further treatment", default=False, help_text="The 3-month assessment records the decision."
@@ -132,6 +147,11 @@ class FollowUpStep(models.Model):
             models.CheckConstraint(
                 condition=Q(window_before_days__lt=models.F("offset_days")),
                 name="followup_step_window_after_treatment",
+            ),
+            # Every follow-up scheduled from a step keeps its window this short (followup_window_bound).
+            models.CheckConstraint(
+                condition=Q(window_after_days__lte=WINDOW_AFTER_MAX_DAYS),
+                name="followup_step_window_after_bound",
             ),
         ]
 

@@ -13,15 +13,26 @@ from django.utils.html import format_html
 
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt, FollowUpStatus
-from treatments.models.followups import COUNT_CAP
+from treatments.models.followups import COUNT_CAP, recent_parts
 
 # Rows per page of a worklist section; the section's full count is always shown, and a "more" link
 # opens the section's next page.
 SECTION_LIMIT = 25
 BY_DUE_DATE = ("due_on", "id")
+# Due today: by due date, then the window that closes first; the order of
+# followup_dashboard_cards_idx (status, due_on, window_end, voided_at), read alone until a page of
+# open windows is found (by due date and id, the table's rows whose window closed are read too).
+BY_DUE_DATE_AND_WINDOW = ("due_on", "window_end", "id")
+# Recently completed: by completion time, newest first, then the missed ones by when their window
+# closed (the latest first).
+RECENT_ORDER = (F("completed_at").desc(nulls_last=True), "-window_end", "-due_on", "-id")
+# The same order within each part of the section (recent_parts), as its index is walked backwards
+# (followup_status_done_idx, followup_worklist_overdue_idx): completed ones all have a completion
+# time, missed ones none (followup_completed_at_when_completed).
+RECENT_PART_ORDERS = (("-completed_at", "-window_end", "-due_on", "-id"), ("-window_end", "-due_on", "-id"))
 # key, title, help, the FollowUp queryset method that selects the section, the order of its rows.
 SECTIONS = (
-    ("due_today", "Due today", "Due date reached, window still open.", "due_today", BY_DUE_DATE),
+    ("due_today", "Due today", "Due date reached, window still open.", "due_today", BY_DUE_DATE_AND_WINDOW),
     ("due_this_week", "Due this week", "The next six days.", "due_this_week", BY_DUE_DATE),
     (
         "overdue",
@@ -36,7 +47,7 @@ SECTIONS = (
         "Recently completed",
         "Completed or missed in the last 14 days.",
         "recently_closed",
-        (F("completed_at").desc(nulls_last=True), "-due_on", "-id"),
+        RECENT_ORDER,
     ),
 )
 CLOSED_SECTIONS = ("recent",)
@@ -181,10 +192,32 @@ def followup_worklist(
         last_page = max(1, -(-min(count, COUNT_CAP) // SECTION_LIMIT))
         number = min(max(page, 1), last_page)
         start = (number - 1) * SECTION_LIMIT
-        ids = getattr(followups, method)(today).order_by(*order).values("pk")[start : start + SECTION_LIMIT]
+        ids = _page_ids(followups, key, method, order, today, start)
         shown = WorklistSection(key, title, help_text, _rows(ids, order, today), count, page=number)
         sections.append(shown)
     return Worklist(sections, shown, by_default)
+
+
+def _page_ids(followups, key: str, method: str, order, today: dt.date, start: int):
+    """The ids of a section's page, as a subquery. "Recently completed" is two index ranges
+    (recent_parts): each part's first ``start + SECTION_LIMIT`` ids in the section's order, then the
+    page among those (at most 2 x COUNT_CAP rows sorted, however many the section holds). The parts
+    are a UNION ALL, not an OR of two IN lists, which PostgreSQL reads by a scan of the table."""
+    end = start + SECTION_LIMIT
+    if key != "recent":
+        return getattr(followups, method)(today).order_by(*order).values("pk")[start:end]
+    active = followups.active()
+    first, *others = (
+        FollowUp.objects.filter(pk__in=active.filter(condition).order_by(*part_order).values("pk")[:end])
+        .order_by()
+        .values("pk")
+        for (condition, _), part_order in zip(recent_parts(today), RECENT_PART_ORDERS, strict=True)
+    )
+    return (
+        FollowUp.objects.filter(pk__in=first.union(*others, all=True))
+        .order_by(*order)
+        .values("pk")[start:end]
+    )
 
 
 ROW_FIELDS = (
