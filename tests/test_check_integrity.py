@@ -14,6 +14,7 @@ from treatments.models import (
     FollowUp,
     FollowUpAttempt,
     Lot,
+    LotRecipient,
     Patient,
     SideEffectReport,
     Treatment,
@@ -70,6 +71,39 @@ def break_lot_balance():
     lot = Lot.objects.filter(used_ml__gt=0).order_by("pk").first()
     raw_update(Lot.objects.filter(pk=lot.pk), used_ml=models.F("used_ml") - Decimal("1"))
     return "lot_balances_match_administrations", f"lot {lot.pk}"
+
+
+def miscount_a_lot():
+    lot = Lot.objects.filter(administration_count__gt=0).order_by("pk").first()
+    raw_update(Lot.objects.filter(pk=lot.pk), administration_count=models.F("administration_count") + 1)
+    return "lot_counts_match_administrations", f"lot {lot.pk}"
+
+
+def miscount_a_lots_patients():
+    lot = Lot.objects.filter(patient_count__gt=0).order_by("pk").first()
+    raw_update(Lot.objects.filter(pk=lot.pk), patient_count=models.F("patient_count") - 1)
+    return "lot_counts_match_administrations", f"lot {lot.pk}"
+
+
+def miscount_a_lot_recipient():
+    row = LotRecipient.objects.holding().order_by("pk").first()
+    raw_update(
+        LotRecipient.objects.filter(pk=row.pk), administration_count=models.F("administration_count") + 1
+    )
+    return "lot_counts_match_administrations", f"lot recipient {row.pk}"
+
+
+def lose_a_lot_recipient():
+    """The lot's counts stay right, but the ledger row that keeps them exact is gone."""
+    row = LotRecipient.objects.holding().order_by("pk").first()
+    first = (
+        Administration.objects.counting_stock()
+        .filter(lot_id=row.lot_id, treatment__patient_id=row.patient_id)
+        .order_by("pk")
+        .first()
+    )
+    LotRecipient.objects.filter(pk=row.pk).delete()
+    return "lot_counts_match_administrations", f"administration {first.pk}"
 
 
 def delete_a_followup():
@@ -159,6 +193,10 @@ def report_before_its_treatment():
     "corrupt",
     [
         break_lot_balance,
+        miscount_a_lot,
+        miscount_a_lots_patients,
+        miscount_a_lot_recipient,
+        lose_a_lot_recipient,
         delete_a_followup,
         drop_a_history_row,
         overdose,

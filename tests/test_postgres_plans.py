@@ -313,10 +313,15 @@ def test_the_dashboard_cards_read_the_scheduled_followups_only(clinic, db):
 @pytest.mark.parametrize("number", [1, 3])
 def test_a_lot_pages_administrations_read_the_lot_index(clinic, db, number):
     lot = Lot.objects.get(pk=clinic["lot_pk"])
+    # The lot's kept counts, as the services would have moved them (one administration a patient
+    # here); the page reads them from the lot row and never counts the lot's administrations.
+    given = Administration.objects.from_lot(lot).count()
+    Lot.objects.filter(pk=lot.pk).adjust_balance(administrations=given, patients=given)
+    lot.refresh_from_db()
     plans = reads(
         plans_of(lambda: lot_recall_list(lot=lot, with_names=True, page=number)), "treatments_administration"
     )
-    assert len(plans) == 2  # the counts and the page
+    assert len(plans) == 1  # the page only
     for sql, plan in plans:
         # administration_lot_idx (lot, treatment) or the foreign key's own index: the lot's rows only.
         assert_indexed(plan, sql, ("administration_lot_idx", "treatments_administration_lot_id"))

@@ -4,12 +4,14 @@ from lots that were usable that day and had the stock, written in bulk with thei
 
 Stock is tracked in Python while lots are chosen (a lot without enough left is never chosen) and
 each lot's running balance moves once per batch (``LotQuerySet.adjust_balance``), in the batch's
-transaction, so received minus administered stays the balance.
+transaction, so received minus administered stays the balance. The lot's counts move with it, and
+the batch's patients get their lot ledger rows (``LotRecipient``): a fast-path patient had no
+treatment before, so each (lot, patient) row is new.
 """
 
 import datetime as dt
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -25,6 +27,7 @@ from treatments.models import (
     Administration,
     Indication,
     Lot,
+    LotRecipient,
     Patient,
     Treatment,
     TreatmentStatus,
@@ -52,6 +55,7 @@ class LotStock:
         self.by_role = {role: fresh[lots[role].pk] for role in BULK_LOT_ROLES if role in lots}
         self.left = {pk: lot.quantity_received_ml - lot.used_ml for pk, lot in fresh.items()}
         self.taken = defaultdict(Decimal)
+        self.given = Counter()  # administrations by (lot pk, patient pk)
         self.today = today
 
     @staticmethod
@@ -79,9 +83,9 @@ class LotStock:
                 ordered.append(lot)
         return ordered
 
-    def take(self, day: dt.date, doses: list[Decimal], rng: random.Random) -> list | None:
-        """(lot, volume) per dose, taken from the stock; None (and nothing taken) when some dose finds
-        no usable lot with enough left."""
+    def take(self, day: dt.date, doses: list[Decimal], rng: random.Random, *, patient_id) -> list | None:
+        """(lot, volume) per dose, taken from the stock for ``patient_id``; None (and nothing taken)
+        when some dose finds no usable lot with enough left."""
         taken = []
         for dose in doses:
             for lot in self.preferred(day, rng.random()):
@@ -96,13 +100,29 @@ class LotStock:
                 return None
         for lot, volume in taken:
             self.taken[lot.pk] += volume
+            self.given[lot.pk, patient_id] += 1
         return taken
 
     def write(self) -> None:
-        """One UPDATE per lot that moved, by pk order (the lock order)."""
+        """The batch's lot ledger rows, then one UPDATE per lot that moved, by pk order (the lock
+        order): its balance and its counts of administrations and of patients."""
+        LotRecipient.objects.bulk_create(
+            [
+                LotRecipient(lot_id=lot_id, patient_id=patient_id, administration_count=n)
+                for (lot_id, patient_id), n in sorted(self.given.items())
+            ],
+            batch_size=500,
+        )
+        administrations, patients = Counter(), Counter()
+        for (lot_id, _patient_id), n in self.given.items():
+            administrations[lot_id] += n
+            patients[lot_id] += 1
         for pk in sorted(self.taken):
-            Lot.objects.filter(pk=pk).adjust_balance(used_ml=self.taken[pk])
+            Lot.objects.filter(pk=pk).adjust_balance(
+                used_ml=self.taken[pk], administrations=administrations[pk], patients=patients[pk]
+            )
         self.taken.clear()
+        self.given.clear()
 
 
 def _first_indications(patient_ids) -> dict[int, int]:
@@ -134,7 +154,7 @@ def _batch(rows, *, stock, protocols, physicians, fallback, today) -> tuple[list
             protocol = protocols.in_force_on(treated_on)
             doses = total_doses(rng, protocol.max_dose_billion)
             routes = [rng.choice(ROUTES) for _dose in doses]
-            taken = stock.take(treated_on, doses, rng)
+            taken = stock.take(treated_on, doses, rng, patient_id=row["id"])
             if taken is None:
                 continue  # no lot had enough left that day: the clinic would not have treated
             opened += 1 if course in ROUND_OPENERS else 0

@@ -11,6 +11,7 @@ from treatments.models.followups import (
     FollowUpAttempt,
     FollowUpStatus,
 )
+from treatments.models.lot_recipients import LotRecipient
 from treatments.models.patients import Indication, Patient, Sex
 from treatments.models.products import Lot, LotStatus, Product, ProductKind, ProductSource, StorageRequirement
 from treatments.models.protocol import FollowUpStep, Protocol, StepKind
@@ -53,6 +54,7 @@ __all__ = [
     "Grade",
     "Indication",
     "Lot",
+    "LotRecipient",
     "LotStatus",
     "Outcome",
     "Patient",

@@ -1,4 +1,5 @@
-"""Products and their lots: what the clinic buys, its batches, and stock kept as a running balance."""
+"""Products and their lots: what the clinic buys, its batches, and stock (and how many administrations
+and patients each lot served) kept as running balances."""
 
 from decimal import Decimal
 
@@ -61,7 +62,7 @@ class LotStatus(models.TextChoices):
 
 
 # Written only through ``LotQuerySet.adjust_balance``; ``Lot.save()`` leaves them as stored.
-BALANCE_FIELDS = ["used_ml", "amending_ml"]
+BALANCE_FIELDS = ["used_ml", "amending_ml", "administration_count", "patient_count"]
 
 
 class LotQuerySet(ClinicalQuerySet):
@@ -77,20 +78,29 @@ class LotQuerySet(ClinicalQuerySet):
             stock_on_hand_ml=models.F("quantity_received_ml") - models.F("used_ml")
         )
 
-    def adjust_balance(self, *, used_ml=Decimal("0"), amending_ml=Decimal("0")) -> None:
+    def adjust_balance(
+        self, *, used_ml=Decimal("0"), amending_ml=Decimal("0"), administrations=0, patients=0
+    ) -> None:
         """Add to the running balance of these lots, in the database (``F()``, one UPDATE).
 
-        The one queryset write allowed on lots, and only for the two balance columns: the treatment
+        The one queryset write allowed on lots, and only for the balance columns: the treatment
         services call it for one lot at a time, holding its row lock, in the transaction that changes
-        the administrations. The balance is derived (its audit trail is the administrations' own
-        history), so it neither bumps the lot's version nor writes a lot history row. The database's
-        CheckConstraints refuse a balance that would run out.
+        the administrations. ``administrations`` moves the count of counting administrations,
+        ``patients`` the count of patients who hold at least one (``LotRecipient`` says when a
+        patient's first one arrives or last one leaves). The balance is derived (its audit trail is
+        the administrations' own history), so it neither bumps the lot's version nor writes a lot
+        history row. The database's CheckConstraints refuse a balance that would run out or a count
+        below zero.
         """
         values = {}
         if used_ml:
             values["used_ml"] = models.F("used_ml") + used_ml
         if amending_ml:
             values["amending_ml"] = models.F("amending_ml") + amending_ml
+        if administrations:
+            values["administration_count"] = models.F("administration_count") + administrations
+        if patients:
+            values["patient_count"] = models.F("patient_count") + patients
         if values:
             models.QuerySet.update(self, **values)
 
@@ -147,6 +157,12 @@ class Lot(ClinicalRecord):
         default=Decimal("0"),
         editable=False,
     )
+    # Kept with the balance, for the lot's page and its recall form (which would otherwise count a
+    # busy lot's tens of thousands of rows on every view): how many ``counting_stock()``
+    # administrations came from this lot, and to how many distinct patients (the patients whose
+    # ``LotRecipient`` row holds at least one).
+    administration_count = models.PositiveIntegerField("administrations given", default=0, editable=False)
+    patient_count = models.PositiveIntegerField("patients treated", default=0, editable=False)
 
     # The balance is derived from the administrations, whose history records each change.
     history = HistoricalRecords(excluded_fields=BALANCE_FIELDS)
@@ -185,6 +201,15 @@ class Lot(ClinicalRecord):
                 condition=Q(used_ml__lte=models.F("quantity_received_ml") + models.F("amending_ml")),
                 name="lot_used_within_received",
                 violation_error_message="More was administered from this lot than it received.",
+            ),
+            # The counts never go below zero, and each patient counted holds an administration.
+            models.CheckConstraint(
+                condition=Q(
+                    administration_count__gte=0,
+                    patient_count__gte=0,
+                    patient_count__lte=models.F("administration_count"),
+                ),
+                name="lot_counts_not_negative",
             ),
         ]
         indexes = [

@@ -32,6 +32,7 @@ from treatments.models import (
     FollowUpStatus,
     FollowUpStep,
     Lot,
+    LotRecipient,
     LotStatus,
     Protocol,
     SideEffectReport,
@@ -126,6 +127,48 @@ def lot_balances_match_administrations() -> Check:
     ).filter(~Q(used_ml=F("ledger")) | ~Q(amending_ml=F("amending_ledger")))
     check = Check("lot_balances_match_administrations", "each lot's used_ml equals its administrations")
     check.add(lots, "lot")
+    return check
+
+
+def lot_counts_match_administrations() -> Check:
+    """Each lot's kept counts equal its administrations: ``administration_count`` is how many counting
+    administrations it gave and ``patient_count`` to how many distinct patients; each lot ledger row
+    (``LotRecipient``) holds its patient's count of them, and every patient given one has a row."""
+    given = (
+        Administration.objects.counting_stock()
+        .filter(lot=OuterRef("pk"))
+        .order_by()
+        .values("lot")
+        .annotate(n=Count("pk"), patients=Count("treatment__patient", distinct=True))
+    )
+    lots = Lot.objects.annotate(
+        recounted=Coalesce(Subquery(given.values("n")), 0),
+        patients=Coalesce(Subquery(given.values("patients")), 0),
+    ).filter(~Q(administration_count=F("recounted")) | ~Q(patient_count=F("patients")))
+    held = (
+        Administration.objects.counting_stock()
+        .filter(lot=OuterRef("lot_id"), treatment__patient=OuterRef("patient_id"))
+        .order_by()
+        .values("lot")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = LotRecipient.objects.annotate(recounted=Coalesce(Subquery(held), 0)).exclude(
+        administration_count=F("recounted")
+    )
+    unrecorded = Administration.objects.counting_stock().exclude(
+        Exists(
+            LotRecipient.objects.filter(
+                lot=OuterRef("lot_id"), patient=OuterRef("treatment__patient_id"), administration_count__gt=0
+            )
+        )
+    )
+    check = Check(
+        "lot_counts_match_administrations", "each lot's administration and patient counts equal its ledger"
+    )
+    check.add(lots, "lot")
+    check.add(rows, "lot recipient")
+    check.add(unrecorded, "administration")
     return check
 
 
@@ -341,6 +384,7 @@ def history_rows_exist() -> Check:
 INTEGRITY_CHECKS = (
     lot_stock_never_negative,
     lot_balances_match_administrations,
+    lot_counts_match_administrations,
     treatment_doses_within_protocol,
     administration_volumes_match_lots,
     lots_usable_on_treatment_day,

@@ -3,13 +3,13 @@
 import re
 from collections.abc import Iterator
 
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from clinic.writers import csv_lines
 from treatments.dosing import format_amount
 from treatments.filters.lots import LotFilter
-from treatments.models import Administration, Lot, Route, Treatment, TreatmentStatus
+from treatments.models import Administration, Lot, LotRecipient, Route, Treatment, TreatmentStatus
 from treatments.models.treatments import CURRENT_STATUSES
 from treatments.selectors.links import detail_url_prefix
 
@@ -58,7 +58,8 @@ def lot_list(*, filters: LotFilter) -> QuerySet[Lot]:
 
 
 def lots_for_page() -> QuerySet[Lot]:
-    """The lots a lot page is read from, with stock and the people named on it (voided ones too)."""
+    """The lots a lot page is read from, with stock, the counts kept with it (``administration_count``,
+    ``patient_count``) and the people named on it (voided ones too)."""
     return Lot.objects.with_stock().select_related("product", "recalled_by", "created_by")
 
 
@@ -149,16 +150,14 @@ def _recall_row(values: tuple, *, with_names: bool) -> list[str]:
 def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     """The recall table of a lot's page: its columns, one page of RECALL_PAGE_ROWS rows (one per
     administration, oldest first; a page past the end shows the last, one before the first the
-    first), the rows shown, and how many administrations and patients there are in all, counted by
-    the database. At most three queries whatever the number of rows; the CSV has every row.
+    first), the rows shown, and how many administrations and patients there are in all: the counts
+    kept on the lot row (``Lot.administration_count``, ``Lot.patient_count``), so a busy lot's rows
+    are never counted. At most two queries whatever the number of rows; the CSV has every row.
 
     A row is the administration's ``pk``, its ``cells`` as the CSV has them, the same cells by
     column key (``mrn``, ``day``, ...: CARE_TEAM_KEYS or MINIMAL_KEYS) for the template, and the
     links of its patient and treatment (``patient_url``, ``treatment_url``)."""
-    totals = Administration.objects.from_lot(lot).aggregate(
-        administrations=Count("pk"), patients=Count("treatment__patient", distinct=True)
-    )
-    count = totals["administrations"]
+    count = lot.administration_count
     last_page = max(1, -(-count // RECALL_PAGE_ROWS))
     number = min(max(page, 1), last_page)
     start = (number - 1) * RECALL_PAGE_ROWS
@@ -183,7 +182,7 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
         "columns": CARE_TEAM_COLUMNS if with_names else MINIMAL_COLUMNS,
         "recall_rows": recall_rows,
         "administration_count": count,
-        "patient_count": totals["patients"],
+        "patient_count": lot.patient_count,
         "recall_page": {
             "number": number,
             "rows": RECALL_PAGE_ROWS,
@@ -196,14 +195,15 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     }
 
 
-def lot_recall_patient_count(*, lot: Lot) -> int:
-    """How many patients received the lot (what the recall page warns about)."""
-    return Administration.objects.from_lot(lot).values("treatment__patient").distinct().count()
-
-
 def lot_recall_patient_ids(*, lot: Lot) -> list[int]:
-    """The ids of the patients who received the lot, ascending (each gets an export access event)."""
-    return sorted(set(Administration.objects.from_lot(lot).values_list("treatment__patient_id", flat=True)))
+    """The ids of the patients who received the lot, ascending (each gets an export access event),
+    read from the lot ledger (one row per patient, not one per administration)."""
+    return list(
+        LotRecipient.objects.filter(lot=lot)
+        .holding()
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)
+    )
 
 
 def lot_recall_csv(*, lot: Lot, with_names: bool) -> Iterator[str]:

@@ -1,12 +1,14 @@
-"""Lot writes: receiving and editing a lot without breaking the stock ledger, and recalling one."""
+"""Lot writes: receiving and editing a lot without breaking the stock ledger, recalling one, and the
+ledger of which patients hold a lot's administrations."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from clinic.audit import attribute
 from treatments.dosing import format_amount
-from treatments.models import Administration, Lot, LotStatus
+from treatments.models import Administration, Lot, LotRecipient, LotStatus
 
 
 def lot_problems(lot: Lot) -> dict[str, str]:
@@ -89,3 +91,35 @@ def lot_recall(*, lot: Lot, user, reason: str, expected_version=None) -> Lot:
     lot.status = LotStatus.RECALLED
     lot.recall_reason = reason
     return lot_save(lot=lot, user=user, reason=f"Recalled: {reason}")
+
+
+def lot_recipients_move(*, patient_id, given: dict[int, int]) -> dict[int, int]:
+    """Move ``patient_id``'s count of counting administrations in each lot's ledger by ``given``
+    (a change in administrations, by lot pk), and return how each lot's patient count moves: +1
+    where the patient's first one arrives, -1 where their last one leaves, 0 otherwise.
+
+    Call with the lots locked (``services.treatments.lock_lots``), in the transaction that changes
+    the administrations: the row read here cannot move before it is written. One read, then one
+    write per lot; the database refuses a count below zero.
+    """
+    given = {lot_id: n for lot_id, n in given.items() if n}
+    if not given:
+        return {}
+    rows = dict(
+        LotRecipient.objects.filter(patient_id=patient_id, lot_id__in=given).values_list(
+            "lot_id", "administration_count"
+        )
+    )
+    moved, new = {}, []
+    for lot_id, n in sorted(given.items()):
+        before = rows.get(lot_id)
+        after = (before or 0) + n
+        moved[lot_id] = int(after > 0) - int((before or 0) > 0)
+        if before is None:
+            new.append(LotRecipient(lot_id=lot_id, patient_id=patient_id, administration_count=after))
+        else:
+            LotRecipient.objects.filter(lot_id=lot_id, patient_id=patient_id).update(
+                administration_count=F("administration_count") + n
+            )
+    LotRecipient.objects.bulk_create(new)
+    return moved

@@ -15,6 +15,7 @@ from treatments.services.followups import (
 from treatments.services.treatments import (
     adjust_stock,
     check_administrations,
+    holdings_by_lot,
     lock_draft,
     lock_lots,
     lock_patient,
@@ -93,7 +94,8 @@ def treatment_sign_reauthenticated(*, treatment: Treatment, user, expected_versi
     if problems:
         raise ValidationError(problems)
     treatment.full_clean()
-    original_volumes = volumes_by_lot(treatment.amends_id) if treatment.amends_id else {}
+    original_holdings = holdings_by_lot(treatment.amends_id)
+    original_volumes = original_holdings.ml
     check_administrations(
         treatment=treatment,
         administrations=list(treatment.administrations.active()),
@@ -110,8 +112,14 @@ def treatment_sign_reauthenticated(*, treatment: Treatment, user, expected_versi
         original.status = TreatmentStatus.AMENDED
         attribute(original, user=user, reason=f"Superseded by an amendment: {treatment.amendment_reason}")
         original.save()
-        # The superseded original gives its volume back, and is no longer counted twice.
-        adjust_stock(used=_negated(original_volumes), amending=_negated(original_volumes))
+        # The superseded original gives its volume back, and is no longer counted twice; its
+        # administrations no longer count (the amendment's, for the same patient, do).
+        adjust_stock(
+            used=_negated(original_volumes),
+            amending=_negated(original_volumes),
+            given=_negated(original_holdings.given),
+            patient_id=original.patient_id,
+        )
         followups_move_to_amendment(original=original, amendment=treatment, user=user)
     followups_schedule(treatment=treatment, user=user)
     renumber_rounds(patient_id=treatment.patient_id, user=user)
@@ -215,11 +223,16 @@ def treatment_void(*, treatment: Treatment, user, reason: str, expected_version=
         raise PermissionDenied("You may void only drafts you created; a physician voids signed treatments.")
     # Its administrations stop counting: their volume returns to their lots (and a draft
     # amendment's original is no longer counted twice).
-    returned = volumes_by_lot(treatment.pk)
+    returned = holdings_by_lot(treatment.pk)
     draft_amendment = treatment.amends_id and treatment.signed_at is None
     original = volumes_by_lot(treatment.amends_id) if draft_amendment else {}
-    lock_lots(list(returned) + list(original))
-    adjust_stock(used=_negated(returned), amending=_negated(original))
+    lock_lots(list(returned.ml) + list(original))
+    adjust_stock(
+        used=_negated(returned.ml),
+        amending=_negated(original),
+        given=_negated(returned.given),
+        patient_id=treatment.patient_id,
+    )
     treatment.mark_voided(user=user, reason=reason)
     treatment.status = TreatmentStatus.VOIDED
     history_reason = f"Voided: {treatment.void_reason}"

@@ -1,11 +1,12 @@
 """Treatment drafts and their administrations: dose, lot and stock rules, and round numbers."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from clinic.audit import attribute
 from treatments.dosing import format_amount, over_maximum_message, volume_for
@@ -18,6 +19,7 @@ from treatments.models import (
     Treatment,
     TreatmentStatus,
 )
+from treatments.services.lots import lot_recipients_move
 
 REMOVED_FROM_DRAFT = "Removed from draft"
 
@@ -42,20 +44,36 @@ def lock_draft(treatment: Treatment, expected_version=None) -> None:
         )
 
 
-def volumes_by_lot(treatment_id) -> dict[int, Decimal]:
-    """What one treatment's active administrations take from each lot (ml by lot pk). Reads only that
-    treatment's rows, however many administrations its lots hold."""
+class Holdings(NamedTuple):
+    """What one treatment's active administrations take from each lot, by lot pk: ``ml`` and how
+    many administrations (``given``)."""
+
+    ml: dict[int, Decimal]
+    given: dict[int, int]
+
+
+def holdings_by_lot(treatment_id) -> Holdings:
+    """``Holdings`` of one treatment, in one query that reads only that treatment's rows, however
+    many administrations its lots hold."""
     if treatment_id is None:
-        return {}
+        return Holdings({}, {})
     rows = (
         Administration.objects.active()
         .filter(treatment_id=treatment_id)
         .order_by()
         .values("lot_id")
-        .annotate(ml=Sum("volume_ml"))
-        .values_list("lot_id", "ml")
+        .annotate(ml=Sum("volume_ml"), n=Count("pk"))
+        .values_list("lot_id", "ml", "n")
     )
-    return dict(rows)
+    ml, given = {}, {}
+    for lot_id, volume, n in rows:
+        ml[lot_id], given[lot_id] = volume, n
+    return Holdings(ml, given)
+
+
+def volumes_by_lot(treatment_id) -> dict[int, Decimal]:
+    """What one treatment's active administrations take from each lot (ml by lot pk)."""
+    return holdings_by_lot(treatment_id).ml
 
 
 def lock_lots(lot_ids) -> dict[int, Lot]:
@@ -64,13 +82,26 @@ def lock_lots(lot_ids) -> dict[int, Lot]:
     return {lot.pk: lot for lot in Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
 
 
-def adjust_stock(*, used: dict | None = None, amending: dict | None = None) -> None:
-    """Move the running balance of the locked lots by ``used`` (and ``amending``) ml, by lot pk: one
-    UPDATE per lot that changes, in the transaction that changes the administrations."""
+def adjust_stock(
+    *,
+    used: dict | None = None,
+    amending: dict | None = None,
+    given: dict | None = None,
+    patient_id=None,
+) -> None:
+    """Move the running balance of the locked lots by ``used`` (and ``amending``) ml, and their counts
+    by ``given`` administrations of ``patient_id`` (the lot ledger says whether the lot's patient
+    count moves too), by lot pk: one UPDATE per lot that changes, in the transaction that changes
+    the administrations."""
     used, amending = used or {}, amending or {}
-    for lot_id in sorted(set(used) | set(amending)):
+    given = {lot_id: n for lot_id, n in (given or {}).items() if n}
+    patients = lot_recipients_move(patient_id=patient_id, given=given) if given else {}
+    for lot_id in sorted(set(used) | set(amending) | set(given)):
         Lot.objects.filter(pk=lot_id).adjust_balance(
-            used_ml=used.get(lot_id, Decimal("0")), amending_ml=amending.get(lot_id, Decimal("0"))
+            used_ml=used.get(lot_id, Decimal("0")),
+            amending_ml=amending.get(lot_id, Decimal("0")),
+            administrations=given.get(lot_id, 0),
+            patients=patients.get(lot_id, 0),
         )
 
 
@@ -215,8 +246,8 @@ def treatment_save(
             Administration(pk=pk).check_version(version)
     treatment.full_clean()
     _check_physician(treatment)
-    held = volumes_by_lot(treatment.pk) if not creating else {}
-    check_administrations(treatment=treatment, administrations=administrations, held=held)
+    held = holdings_by_lot(treatment.pk if not creating else None)
+    check_administrations(treatment=treatment, administrations=administrations, held=held.ml)
 
     attribute(treatment, user=user, reason=reason or ("Drafted" if creating else "Draft edited"))
     treatment.save()
@@ -237,7 +268,12 @@ def treatment_save(
     holds = defaultdict(Decimal)
     for administration in administrations:
         holds[administration.lot_id] += administration.volume_ml
-    adjust_stock(used=_difference(holds, held))
+    given = Counter(administration.lot_id for administration in administrations)
+    adjust_stock(
+        used=_difference(holds, held.ml),
+        given={pk: given[pk] - held.given.get(pk, 0) for pk in set(given) | set(held.given)},
+        patient_id=treatment.patient_id,
+    )
     renumber_rounds(patient_id=treatment.patient_id, user=user)
     treatment.refresh_from_db(fields=["round_number", "version"])
     return treatment

@@ -20,7 +20,6 @@ from treatments.selectors.lots import (
     lot_recall_csv,
     lot_recall_csv_filename,
     lot_recall_list,
-    lot_recall_patient_count,
     lot_recall_patient_ids,
     lots_for_page,
 )
@@ -134,7 +133,7 @@ class LotRecallView(RolePermissionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["lot"] = self.lot
-        context["patient_count"] = lot_recall_patient_count(lot=self.lot)
+        context["patient_count"] = self.lot.patient_count  # kept with the lot's balance, not counted
         return context
 
     def form_valid(self, form):
