@@ -192,3 +192,21 @@ def test_a_value_read_while_a_write_was_open_is_not_stored():
 
 def test_a_quiet_database_lets_values_be_stored():
     assert data_version().storable is True
+
+
+def test_on_postgresql_a_write_open_elsewhere_keeps_the_value_out_of_the_cache():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer: its history ids commit in order")
+    import psycopg
+
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        other.execute("SELECT pg_current_xact_id()")  # a transaction holding a transaction id
+        assert data_version().storable is False
+    finally:
+        other.rollback()
+        other.close()
+    with connection.cursor() as cursor:
+        # pg_stat_activity is read once per transaction, and the test runs in one.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+    assert data_version().storable is True
