@@ -149,7 +149,7 @@ def test_the_figures_page_shows_the_tables_in_constant_queries(
     # session, user, roles and permissions, then the figures: treated patients, patients with a
     # report, by term (the reports counted are their sum), by grade, by route, by lot (each one
     # aggregate in the database)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         page = staff_client.get(url, params).content.decode()
     assert "30.0 %" in page and "of 10 treated patients (3 with a report)" in page
     assert "whatever their onset; 4 reports." in page  # P1's two, P2's and P3's (not the voided one)

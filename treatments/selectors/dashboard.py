@@ -1,10 +1,17 @@
-"""The home page's dashboard figures, by what the user may see (constant queries)."""
+"""The home page's dashboard figures, by what the user may see (constant queries).
+
+The active patients, the review queue's size and the side-effect share read rows in proportion to
+the clinic: they come from the cache (``figure_cache``) while the records behind them (and the day)
+are unchanged. The follow-up cards are read each time: capped index ranges, constant at any size.
+"""
 
 import datetime as dt
 
 from treatments.models import FollowUp, Patient
 from treatments.models.followups import section_conditions
+from treatments.selectors.figure_cache import cached_figure, data_version
 from treatments.selectors.side_effect_figures import (
+    SIDE_EFFECT_TABLES,
     default_period,
     patient_share,
     reports_for,
@@ -32,16 +39,41 @@ def dashboard_figures(*, user, today: dt.date) -> dict:
     count, the worklist's cards, the review queue's size and the share of treated patients with a
     side effect over the default period (the last 30 days)."""
     figures = {}
-    if user.has_perm("treatments.view_patient"):
-        figures["patient_count"] = Patient.objects.active().count()
+    sees_patients = user.has_perm("treatments.view_patient")
+    sees_queue = user.has_perm("treatments.review_sideeffectreport")
+    sees_share = user.has_perm("treatments.view_sideeffectreport")
+    version = data_version() if sees_patients or sees_queue or sees_share else None
+    if sees_patients:
+        figures["patient_count"] = cached_figure(
+            "active_patients",
+            version=version,
+            tables=("patient",),
+            args=(),
+            compute=lambda: Patient.objects.active().count(),
+        )
     if user.has_perm("treatments.view_followup"):
         figures["followup_counts"] = followup_cards(today=today)
-    if user.has_perm("treatments.review_sideeffectreport"):
-        figures["review_queue_size"] = side_effect_review_queue(today=today).count()
-    if user.has_perm("treatments.view_sideeffectreport"):
+    if sees_queue:
+        figures["review_queue_size"] = cached_figure(
+            "review_queue_size",
+            version=version,
+            tables=("report",),
+            args=(today,),
+            compute=lambda: side_effect_review_queue(today=today).count(),
+        )
+    if sees_share:
         start, end = default_period(today=today)
-        treatments = treatments_in_period(start=start, end=end)
-        figures["side_effect_share"] = patient_share(
-            treatments=treatments, reports=reports_for(treatments=treatments)
+        figures["side_effect_share"] = cached_figure(
+            "side_effect_share",
+            version=version,
+            tables=SIDE_EFFECT_TABLES,
+            args=(start, end),
+            compute=lambda: share_over(start=start, end=end),
         )
     return figures
+
+
+def share_over(*, start: dt.date, end: dt.date) -> dict:
+    """The share of treated patients with a side effect over a period (two queries)."""
+    treatments = treatments_in_period(start=start, end=end)
+    return patient_share(treatments=treatments, reports=reports_for(treatments=treatments))

@@ -15,6 +15,9 @@ Definitions (the same on the dashboard and the figures page):
 - **By route and by lot**: through the linked treatment's (active) administrations. A treatment
   given by two routes counts once under each route, and so do its reports; a report therefore
   counts once per route (and once per lot), so these rows do not add up to the report total.
+
+The pages read them through the cache (``figure_cache``): computed as above, then kept until a
+treatment, administration, report, lot or product changes (or the period, or the day, moves).
 """
 
 import datetime as dt
@@ -25,6 +28,7 @@ from django.utils import timezone
 
 from treatments.models import Administration, Grade, Route, SideEffectReport, Term, Treatment
 from treatments.models.followups import local_midnight
+from treatments.selectors.figure_cache import cached_figure, data_version
 
 # The clinic FAQ ("What Can I Expect After the Procedure? Are There Any Side Effects?"): "Less than
 # 10% of patients have reported developing a mild fever, headache, nausea or vomiting."
@@ -173,3 +177,19 @@ def side_effect_figures(*, start: dt.date, end: dt.date) -> dict:
         "by_route": by_route(treatments=treatments),
         "by_lot": by_lot(treatments=treatments),
     }
+
+
+# The tables the side-effect figures read (the lots and products for the lot rows' labels).
+SIDE_EFFECT_TABLES = ("treatment", "administration", "report", "lot", "product")
+
+
+def figures_page(*, start: dt.date, end: dt.date) -> dict:
+    """The figures page's figures: side_effect_figures, from the cache while the data behind them is
+    unchanged (one query for the data version, plus six when they are computed)."""
+    return cached_figure(
+        "side_effect_figures",
+        version=data_version(),
+        tables=SIDE_EFFECT_TABLES,
+        args=(start, end),
+        compute=lambda: side_effect_figures(start=start, end=end),
+    )

@@ -15,7 +15,7 @@ from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectRepo
 from treatments.models import Patient, SideEffectReport
 from treatments.selectors.history import record_history
 from treatments.selectors.lookup import patient_with_record_number
-from treatments.selectors.side_effect_figures import default_period, side_effect_figures
+from treatments.selectors.side_effect_figures import default_period, figures_page
 from treatments.selectors.side_effects import side_effect_list, side_effect_review_queue
 from treatments.services.side_effects import (
     REVIEW_PERMISSION,
@@ -247,5 +247,5 @@ class SideEffectFiguresView(RolePermissionMixin, TemplateView):
         if form.is_bound and form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         context["form"] = form
-        context["figures"] = side_effect_figures(start=start, end=end)
+        context["figures"] = figures_page(start=start, end=end)
         return context
