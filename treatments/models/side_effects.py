@@ -45,6 +45,11 @@ class Outcome(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+# Outcomes that say the side effect has ended: they need the day it ended (an ongoing report, one
+# with no resolution date, is recovering, not resolved, fatal or unknown).
+RESOLVED_OUTCOMES = (Outcome.RESOLVED, Outcome.RESOLVED_WITH_SEQUELAE)
+
+
 class Causality(models.TextChoices):
     UNRELATED = "unrelated", "Unrelated"
     UNLIKELY = "unlikely", "Unlikely"
@@ -142,6 +147,11 @@ class SideEffectReport(ClinicalRecord):
             ),
             models.CheckConstraint(
                 condition=~Q(term="other") | ~Q(term_other=""), name="sideeffect_other_described"
+            ),
+            # "Resolved" with no resolution date would read "Outcome: Resolved" beside "ongoing".
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=False) | ~Q(outcome__in=RESOLVED_OUTCOMES),
+                name="sideeffect_resolved_has_date",
             ),
             models.CheckConstraint(
                 condition=Q(reviewed_at__isnull=True) | Q(reviewed_by__isnull=False),
@@ -247,6 +257,11 @@ class SideEffectReport(ClinicalRecord):
             errors["term_other"] = "Describe the side effect when the term is “Other”."
         if self.grade == Grade.DEATH and (self.outcome != Outcome.FATAL or not self.serious_death):
             errors["grade"] = "Grade 5 means death: set the outcome to fatal and tick “results in death”."
+        if self.outcome in RESOLVED_OUTCOMES and not self.resolved_on:
+            errors["resolved_on"] = (
+                f"Enter the resolution date: the outcome “{self.get_outcome_display()}” means the side "
+                "effect has ended. While it is ongoing, choose Recovering, Not resolved or Unknown."
+            )
         if self.treatment_id and self.patient_id and self.treatment.patient_id != self.patient_id:
             errors["treatment"] = "The treatment belongs to another patient."
         if errors:
