@@ -68,14 +68,21 @@ SERIOUSNESS_FIELDS = (
 )
 
 
+def any_seriousness() -> Q:
+    """A seriousness criterion is ticked: the one condition the review filter and the review
+    queue's order (serious first) share."""
+    serious = Q()
+    for name in SERIOUSNESS_FIELDS:
+        serious |= Q(**{name: True})
+    return serious
+
+
 class SideEffectQuerySet(ClinicalQuerySet):
     def needing_review(self, today: dt.date | None = None):
         """Unreviewed reports that a physician must see: serious, grade 3 or more, or lasting longer
         than expected. Re-evaluated against today's date, so an ongoing fever joins on its own."""
         today = today or timezone.localdate()
-        serious = Q()
-        for name in SERIOUSNESS_FIELDS:
-            serious |= Q(**{name: True})
+        serious = any_seriousness()
         too_long = Q(resolved_on__isnull=True, expected_resolution_by__lt=today) | Q(
             resolved_on__gt=F("expected_resolution_by")
         )

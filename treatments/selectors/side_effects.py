@@ -3,17 +3,17 @@ physicians' review queue."""
 
 import datetime as dt
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 
 from treatments.filters.side_effects import SideEffectFilter
 from treatments.models import (
-    SERIOUSNESS_FIELDS,
     Administration,
     Patient,
     SideEffectReport,
     Treatment,
     TreatmentStatus,
 )
+from treatments.models.side_effects import any_seriousness
 
 # Why a patient's page offers no "Report a side effect", and what the report form says instead.
 NO_SIGNED_TREATMENT = "Side effects are reported against a signed treatment; this patient has none yet."
@@ -42,13 +42,11 @@ def side_effect_review_queue(*, today: dt.date):
     first, then by grade (5 to 1), then the oldest onset: the queue page, the dashboard's card and
     the digest. The queue is the few unreviewed reports (``sideeffect_review_idx``), so sorting them
     costs little."""
-    serious = Q()
-    for name in SERIOUSNESS_FIELDS:
-        serious |= Q(**{name: True})
+    serious = ExpressionWrapper(any_seriousness(), output_field=BooleanField())
     return (
         SideEffectReport.objects.with_page_relations()
         .needing_review(today)
-        .order_by(ExpressionWrapper(serious, output_field=BooleanField()).desc(), "-grade", "onset", "id")
+        .order_by(serious.desc(), "-grade", "onset", "id")
     )
 
 
