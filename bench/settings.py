@@ -13,6 +13,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(60))
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production refuses the aftercare sheet without the clinic's phone; the bench times the sheet.
+os.environ.setdefault("CLINIC_PHONE", "+49 30 1234567")
 # Never the demo bypass: the bench clients pass the second factor as tests/helpers/auth.py does.
 os.environ.pop("EXOLOG_DEMO_SKIP_SECOND_FACTOR", None)
 

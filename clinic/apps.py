@@ -13,6 +13,7 @@ class ClinicConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate, pre_delete
 
+        import clinic.checks  # noqa: F401 (registers the deployment checks)
         from clinic.audit import refuse_deleting_audited_users
         from clinic.middleware import mark_login
         from clinic.roles import sync_roles

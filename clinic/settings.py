@@ -320,7 +320,9 @@ LOGGING = {
     },
 }
 
-# The clinic's contact details, printed on patient documents (the aftercare sheet).
+# The clinic's contact details, printed on patient documents (the aftercare sheet). CLINIC_PHONE is
+# required in production: `check --deploy` fails without it (clinic/checks.py), and without DEBUG the
+# aftercare sheet is refused rather than printed with no number to call.
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Exosome clinic").strip()
 CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "").strip()
 EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "112").strip()

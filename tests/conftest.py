@@ -298,7 +298,8 @@ def make_report(db, staff):
             "term": "fever",
             "onset": onset or treatment.treatment_date + dt.timedelta(days=1),
             "grade": 1,
-            "outcome": "resolved",
+            # An undated report is ongoing, and an ongoing one cannot be "resolved".
+            "outcome": "resolved" if fields.get("resolved_on") else "not_resolved",
         }
         values.update(fields)
         return SideEffectReport.objects.create(**values)

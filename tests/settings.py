@@ -8,6 +8,9 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from clinic.settings import *  # noqa: E402,F403
 
+# The tests run without DEBUG, as production does, where the aftercare sheet needs the clinic's
+# phone; tests of a missing phone override it.
+CLINIC_PHONE = CLINIC_PHONE or "+49 30 1234567"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

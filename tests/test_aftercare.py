@@ -78,14 +78,19 @@ def test_the_sheet_shows_the_dates_and_logs_a_print(staff_client, staff, signed)
     body = response.content.decode()
     assert "Ada Lovelace" in body
     assert "No strenuous activity until Monday, 2 February 2026, 10:00 (48 h)." in body
-    assert "Cardio workouts again from Saturday, 21 February 2026 to Saturday, 28 February 2026" in body
-    assert "Weightlifting and running again from Saturday, 28 February 2026 (4 weeks)" in body
+    # From a day on, not a date range that reads like a window that closes.
+    assert "Cardio workouts again from Saturday, 21 February 2026 (3 to 4 weeks after treatment)." in body
+    assert "to Saturday, 28 February 2026" not in body
+    assert "Weightlifting and running again from Saturday, 28 February 2026 (4 weeks after treatment)" in body
     assert (
         "Do not take anti-inflammatory medication (e.g. ibuprofen, naproxen, aspirin) until Saturday, "
         in body
     )
     assert "should not last more than 3 days" in body and "a fever above 39 °C" in body
-    assert "In an emergency call 112." in body
+    assert (
+        "Call the clinic on <strong>+49 30 1234567</strong>. In an emergency call <strong>112</strong>."
+        in body
+    )
     assert "3-month (100-day) assessment: Monday, 11 May 2026" in body
     assert "data-print" in body and "d-print-none" in body
     event = AccessEvent.objects.get()
@@ -107,7 +112,8 @@ def test_the_pdf_is_a_real_pdf_with_the_dates(physician_client, signed):
     assert response.content.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     text = " ".join(text.split())
-    assert "Cardio workouts again from Saturday, 21 February 2026" in text
+    assert "Cardio workouts again from Saturday, 21 February 2026 (3 to 4 weeks after treatment)." in text
+    assert "Call the clinic on +49 30 1234567. In an emergency call 112." in text
     assert "Lovelace" in text
     assert AccessEvent.objects.filter(action="print").count() == 1
 
@@ -160,3 +166,36 @@ def test_the_pdf_carries_no_faq_links(physician_client, signed):
     response = physician_client.get(reverse("treatment_aftercare_pdf", args=[signed.pk]))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Patient questions on this" not in text
+
+
+def test_one_interval_reads_as_one_number_of_weeks(staff_client, signed):
+    weeks = Protocol.objects.create(
+        effective_from=dt.date(2026, 1, 1), cardio_after_weeks_min=3, cardio_after_weeks_max=3
+    )
+    weeks.steps.create(name="Call", offset_days=2)
+    body = staff_client.get(reverse("treatment_aftercare", args=[signed.pk])).content.decode()
+    assert "Cardio workouts again from Saturday, 21 February 2026 (3 weeks after treatment)." in body
+
+
+@pytest.mark.parametrize("phone", ["", "call us"])
+@pytest.mark.parametrize("name", ["treatment_aftercare", "treatment_aftercare_pdf"])
+def test_production_refuses_a_sheet_without_the_clinic_phone(staff_client, signed, settings, phone, name):
+    settings.DEBUG = False
+    settings.CLINIC_PHONE = phone
+    response = staff_client.get(reverse(name, args=[signed.pk]))
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert "The aftercare sheet cannot be printed" in body
+    assert "CLINIC_PHONE" in body and "Aftercare after your exosome treatment" not in body
+    assert signed.get_absolute_url() in body
+    assert not AccessEvent.objects.filter(action="print").exists()  # nothing was printed
+
+
+def test_development_prints_without_the_phone_and_says_so_on_screen(staff_client, signed, settings):
+    settings.DEBUG = True
+    settings.CLINIC_PHONE = ""
+    body = staff_client.get(reverse("treatment_aftercare", args=[signed.pk])).content.decode()
+    assert "Call the clinic. In an emergency call <strong>112</strong>." in body
+    assert "Development only: CLINIC_PHONE is not set" in body
+    assert 'alert alert-warning d-print-none"' in body  # never on the printed sheet

@@ -185,7 +185,8 @@ def missed_without_attempts():
 def report_before_its_treatment():
     report = SideEffectReport.objects.order_by("pk").first()
     day = timezone.localdate(report.treatment.performed_at) - dt.timedelta(days=3)
-    raw_update(SideEffectReport.objects.filter(pk=report.pk), onset=day, resolved_on=None)
+    # Undated, so the onset is the only date out of place ("unknown": an undated report is ongoing).
+    raw_update(SideEffectReport.objects.filter(pk=report.pk), onset=day, resolved_on=None, outcome="unknown")
     return "side_effect_reports_dated_after_treatment", f"side-effect report {report.pk}"
 
 

@@ -102,6 +102,7 @@ def test_check_deploy_passes_with_production_settings():
         DJANGO_SECRET_KEY="p" * 30 + "-production-like-secret-" + "q" * 30,
         DJANGO_ALLOWED_HOSTS="clinic.example",
         EMAIL_HOST="smtp.clinic.example",
+        CLINIC_PHONE="+49 30 1234567",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

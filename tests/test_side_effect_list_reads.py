@@ -91,10 +91,11 @@ def test_ongoing_means_no_resolution_date(reports):
     assert ongoing == {reports[name].pk for name in ("fever", "fatigue", "voided")}
 
 
-def test_the_review_queue_is_oldest_first_with_its_relations(reports, django_assert_num_queries):
+def test_the_review_queue_puts_the_higher_grade_first_with_its_relations(reports, django_assert_num_queries):
     with django_assert_num_queries(1):
         queue = list(side_effect_review_queue(today=TODAY))
-        assert [report.pk for report in queue] == [reports["fever"].pk, reports["nausea"].pk]
+        # The grade 3 nausea before the older grade 1 fever that lasts too long.
+        assert [report.pk for report in queue] == [reports["nausea"].pk, reports["fever"].pk]
         assert {(report.patient.mrn, report.reported_by.username) for report in queue} == {
             (reports["fever"].patient.mrn, "staff")
         }

@@ -8,7 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.helpers.records import administration
 from treatments.models import SideEffectReport
+from treatments.selectors.side_effects import side_effect_review_queue
 from treatments.services.side_effects import side_effect_amend, side_effect_review
 
 pytestmark = pytest.mark.django_db
@@ -151,10 +153,12 @@ def test_amending_a_reviewed_report_reopens_its_review(
     assert report.history.filter(review_assessment="Watch").exists()
 
 
-def test_the_queue_lists_oldest_first_with_reasons(treatment, make_report, physician_client, time_machine):
+def test_the_queue_lists_oldest_first_within_a_grade_with_reasons(
+    treatment, make_report, physician_client, time_machine
+):
     time_machine.move_to(dt.datetime(2026, 6, 20, 12, tzinfo=UTC), tick=False)
     newer = make_report(treatment, onset=dt.date(2026, 6, 10), grade=3)
-    older = make_report(treatment, onset=dt.date(2026, 6, 3), resolved_on=None, term="headache")
+    older = make_report(treatment, onset=dt.date(2026, 6, 3), resolved_on=None, term="headache", grade=3)
     page = physician_client.get(reverse("sideeffect_review_queue")).content.decode()
     assert page.index(f'href="{reverse("sideeffect_detail", args=[older.pk])}"') < page.index(
         f'href="{reverse("sideeffect_detail", args=[newer.pk])}"'
@@ -192,3 +196,65 @@ def test_the_review_queue_and_report_list_run_constant_queries(
         physician_client.get(
             reverse("sideeffect_list"), {"needs_review": "on", "grade": "3", "term": "fever"}
         )
+
+
+def test_the_queue_is_serious_first_then_grade_5_to_1_then_oldest(
+    make_patient, make_signed_treatment, make_report, physician_client, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 6, 20, 12, tzinfo=UTC), tick=False)
+    treatment = make_signed_treatment(make_patient(), dt.date(2026, 6, 1))
+
+    def report(onset_day, grade, **fields):
+        fields.setdefault("resolved_on", dt.date(2026, 6, onset_day + 1))
+        return make_report(treatment, onset=dt.date(2026, 6, onset_day), grade=grade, **fields)
+
+    long_nausea = report(2, 1, term="nausea", resolved_on=dt.date(2026, 6, 9))  # oldest, grade 1
+    grade_3_old = report(3, 3)
+    grade_3_new = report(10, 3)
+    grade_4 = report(12, 4, term="other", term_other="Anaphylaxis")
+    serious_grade_2 = report(15, 2, serious_other=True)
+    serious_grade_4 = report(16, 4, serious_life_threatening=True)
+    expected = [serious_grade_4, serious_grade_2, grade_4, grade_3_old, grade_3_new, long_nausea]
+    queue = list(side_effect_review_queue(today=dt.date(2026, 6, 20)))
+    assert [r.pk for r in queue] == [r.pk for r in expected]
+    body = physician_client.get(reverse("sideeffect_review_queue")).content.decode()
+    links = [body.index(f'href="{reverse("sideeffect_detail", args=[r.pk])}"') for r in expected]
+    assert links == sorted(links)
+    assert "Serious reports first, then by grade (5 to 1), then the oldest onset" in body
+
+
+def test_the_review_page_shows_what_the_treatment_gave_with_links(
+    make_patient, make_signed_treatment, make_report, make_lot, physician_client, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 6, 20, 12, tzinfo=UTC), tick=False)
+    knee_lot = make_lot(lot_number="KL-KNEE-7")
+    treatment = make_signed_treatment(
+        make_patient(),
+        dt.date(2026, 6, 1),
+        administrations=[
+            administration(knee_lot, route="local_injection", dose="2.5", site="left knee"),
+            administration(knee_lot, route="iv_drip", dose="5"),
+        ],
+    )
+    report = make_report(treatment, grade=3, onset=dt.date(2026, 6, 2), resolved_on=dt.date(2026, 6, 3))
+    body = physician_client.get(reverse("sideeffect_detail", args=[report.pk])).content.decode()
+    assert f'href="{treatment.get_absolute_url()}"' in body
+    assert "Local injection (left knee), 2.5 billion, lot" in body
+    assert "IV drip, 5 billion, lot" in body
+    assert f'<a href="{reverse("lot_detail", args=[knee_lot.pk])}">KL-KNEE-7</a>' in body
+
+
+def test_the_review_page_runs_the_same_queries_whatever_the_administrations(
+    make_patient, make_signed_treatment, make_report, lot, physician_client, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 6, 20, 12, tzinfo=UTC), tick=False)
+    counts = []
+    for doses in (["1"], ["1", "1", "1", "1", "1"]):
+        treatment = make_signed_treatment(
+            make_patient(), dt.date(2026, 6, 1), administrations=[administration(lot, dose=d) for d in doses]
+        )
+        report = make_report(treatment, grade=3, onset=dt.date(2026, 6, 2), resolved_on=dt.date(2026, 6, 3))
+        with CaptureQueriesContext(connection) as captured:
+            assert physician_client.get(reverse("sideeffect_detail", args=[report.pk])).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= 12

@@ -31,6 +31,8 @@ def data(**overrides) -> dict:
         "narrative": "38.2 °C the evening after treatment.",
     }
     values.update(overrides)
+    if values["resolved_on"] in (None, "") and "outcome" not in overrides:
+        values["outcome"] = "not_resolved"  # an ongoing report is not "resolved"
     return values
 
 

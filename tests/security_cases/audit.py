@@ -160,7 +160,13 @@ def _new_report(ctx):
 
 def _amended_report(ctx):
     report = fresh(ctx.report)
-    data = {"term": "fever", "onset": report.onset, "grade": 2, "outcome": "resolved"}
+    data = {
+        "term": "fever",
+        "onset": report.onset,
+        "resolved_on": report.onset,
+        "grade": 2,
+        "outcome": "resolved",
+    }
     return side_effect_amend(
         report=report, user=ctx.physician, data=data, reason="Grade checked", expected_version=report.version
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from hypothesis import example, settings
 from hypothesis import strategies as st
 
-from treatments.models import Causality, Contact, Decision, Outcome, Term
+from treatments.models import RESOLVED_OUTCOMES, Causality, Contact, Decision, Outcome, Term
 
 NOW = dt.datetime(2026, 5, 20, 9, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -90,7 +90,8 @@ def reschedule_acceptable(data: dict, followup) -> bool:
 
 
 def report_acceptable(data: dict) -> bool:
-    """A side-effect report: its dates between the treatment and today, grade 5 only if fatal."""
+    """A side-effect report: its dates between the treatment and today, grade 5 only if fatal, a
+    resolved outcome only with its resolution date."""
     term, grade, outcome = data.get("term"), data.get("grade"), data.get("outcome")
     term_other = clean_text(data.get("term_other"), max_length=200)
     onset = read(forms.DateField(), data.get("onset"))
@@ -105,6 +106,7 @@ def report_acceptable(data: dict) -> bool:
         and (resolved is None or onset <= resolved <= TODAY)
         and grade in ("1", "2", "3", "4", "5")
         and outcome in Outcome.values
+        and (resolved is not None or outcome not in RESOLVED_OUTCOMES)
         and (grade != "5" or (outcome == Outcome.FATAL and ticked(data.get("serious_death"))))
         and data.get("causality") in Causality.values
         and clean_text(data.get("narrative")) is not INVALID
@@ -277,7 +279,14 @@ RESCHEDULES = [
     (MOVE | {"version": "1"}, True),
     (MOVE | {"version": "0"}, False),
 ]
-FEVER = {"term": "fever", "onset": "2026-05-01", "grade": "2", "outcome": "resolved", "causality": "possible"}
+FEVER = {
+    "term": "fever",
+    "onset": "2026-05-01",
+    "resolved_on": "2026-05-02",
+    "grade": "2",
+    "outcome": "resolved",
+    "causality": "possible",
+}
 REPORTS = [
     (FEVER, True),
     (FEVER | {"term": "other"}, False),
@@ -287,6 +296,9 @@ REPORTS = [
     (FEVER | {"onset": "2026-05-21"}, False),
     (FEVER | {"resolved_on": "2026-04-30"}, False),
     (FEVER | {"resolved_on": "2026-05-21"}, False),
+    (FEVER | {"resolved_on": ""}, False),  # resolved, but when?
+    (FEVER | {"resolved_on": "", "outcome": "resolved_sequelae"}, False),
+    (FEVER | {"resolved_on": "", "outcome": "recovering"}, True),
     (FEVER | {"grade": "6"}, False),
     (FEVER | {"grade": "5", "serious_death": "on"}, False),
     (FEVER | {"grade": "5", "outcome": "fatal"}, False),

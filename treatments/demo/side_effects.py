@@ -151,7 +151,8 @@ def seed_side_effects(*, users, today: dt.date | None = None) -> dict[str, int]:
                 "grade": grade,
                 "onset": onset,
                 "resolved_on": None if lasting is None else onset + dt.timedelta(days=lasting),
-                "outcome": "resolved",
+                # An ongoing report (no resolution date) is never "resolved": the database refuses it.
+                "outcome": "resolved" if lasting is not None else "not_resolved",
                 "causality": "possible" if grade < 3 else "probable",
                 "narrative": f"Reported by the patient at the follow-up call ({term.replace('_', ' ')}).",
                 **extras,

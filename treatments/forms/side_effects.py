@@ -4,6 +4,7 @@ from django import forms
 
 from clinic.form_parts import DateInput, VersionedFormMixin, check_period
 from treatments.models import SideEffectReport
+from treatments.selectors.side_effects import side_effect_treatments
 from treatments.services.side_effects import REPORT_FIELDS
 
 
@@ -32,7 +33,7 @@ class SideEffectReportForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, patient, amending: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        signed = patient.treatments.signed().order_by("-performed_at", "-id")
+        signed = side_effect_treatments(patient=patient)
         self.fields["treatment"].queryset = signed
         if not self.instance.pk and not self.initial.get("treatment"):
             latest = signed.first()

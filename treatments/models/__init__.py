@@ -16,6 +16,7 @@ from treatments.models.patients import Indication, Patient, Sex
 from treatments.models.products import Lot, LotStatus, Product, ProductKind, ProductSource, StorageRequirement
 from treatments.models.protocol import FollowUpStep, Protocol, StepKind
 from treatments.models.side_effects import (
+    RESOLVED_OUTCOMES,
     SERIOUSNESS_FIELDS,
     Causality,
     Grade,
@@ -39,6 +40,7 @@ __all__ = [
     "PLANNED_TREATMENT_DECISIONS",
     "ROUND_OPENERS",
     "ROUTES_NEEDING_SITE",
+    "RESOLVED_OUTCOMES",
     "SERIOUSNESS_FIELDS",
     "Administration",
     "AttemptOutcome",

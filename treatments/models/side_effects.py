@@ -45,6 +45,11 @@ class Outcome(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+# Outcomes that say the side effect has ended: they need the day it ended (an ongoing report, one
+# with no resolution date, is recovering, not resolved, fatal or unknown).
+RESOLVED_OUTCOMES = (Outcome.RESOLVED, Outcome.RESOLVED_WITH_SEQUELAE)
+
+
 class Causality(models.TextChoices):
     UNRELATED = "unrelated", "Unrelated"
     UNLIKELY = "unlikely", "Unlikely"
@@ -63,14 +68,21 @@ SERIOUSNESS_FIELDS = (
 )
 
 
+def any_seriousness() -> Q:
+    """A seriousness criterion is ticked: the one condition the review filter and the review
+    queue's order (serious first) share."""
+    serious = Q()
+    for name in SERIOUSNESS_FIELDS:
+        serious |= Q(**{name: True})
+    return serious
+
+
 class SideEffectQuerySet(ClinicalQuerySet):
     def needing_review(self, today: dt.date | None = None):
         """Unreviewed reports that a physician must see: serious, grade 3 or more, or lasting longer
         than expected. Re-evaluated against today's date, so an ongoing fever joins on its own."""
         today = today or timezone.localdate()
-        serious = Q()
-        for name in SERIOUSNESS_FIELDS:
-            serious |= Q(**{name: True})
+        serious = any_seriousness()
         too_long = Q(resolved_on__isnull=True, expected_resolution_by__lt=today) | Q(
             resolved_on__gt=F("expected_resolution_by")
         )
@@ -142,6 +154,11 @@ class SideEffectReport(ClinicalRecord):
             ),
             models.CheckConstraint(
                 condition=~Q(term="other") | ~Q(term_other=""), name="sideeffect_other_described"
+            ),
+            # "Resolved" with no resolution date would read "Outcome: Resolved" beside "ongoing".
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=False) | ~Q(outcome__in=RESOLVED_OUTCOMES),
+                name="sideeffect_resolved_has_date",
             ),
             models.CheckConstraint(
                 condition=Q(reviewed_at__isnull=True) | Q(reviewed_by__isnull=False),
@@ -247,6 +264,11 @@ class SideEffectReport(ClinicalRecord):
             errors["term_other"] = "Describe the side effect when the term is “Other”."
         if self.grade == Grade.DEATH and (self.outcome != Outcome.FATAL or not self.serious_death):
             errors["grade"] = "Grade 5 means death: set the outcome to fatal and tick “results in death”."
+        if self.outcome in RESOLVED_OUTCOMES and not self.resolved_on:
+            errors["resolved_on"] = (
+                f"Enter the resolution date: the outcome “{self.get_outcome_display()}” means the side "
+                "effect has ended. While it is ongoing, choose Recovering, Not resolved or Unknown."
+            )
         if self.treatment_id and self.patient_id and self.treatment.patient_id != self.patient_id:
             errors["treatment"] = "The treatment belongs to another patient."
         if errors:

@@ -24,6 +24,7 @@ from treatments.models import (
 from treatments.selectors.links import detail_url_prefix
 from treatments.selectors.outcomes import outcome_series
 from treatments.selectors.people import user_names_only
+from treatments.selectors.side_effects import NO_SIGNED_TREATMENT, can_report_side_effect
 
 
 def patient_list(*, filters: PatientFilter) -> QuerySet[Patient]:
@@ -326,6 +327,8 @@ def patient_followup_panels(*, patient: Patient, records: PatientRecords | None 
             (followup for followup in records.followups if followup.is_open),
             key=lambda followup: (followup.due_on, followup.pk),
         ),
+        "can_report_side_effect": can_report_side_effect(treatments=records.treatments),
+        "no_side_effect_report_reason": NO_SIGNED_TREATMENT,
         "patient_side_effects": sorted(
             (report for report in records.side_effects if not report.is_voided),
             key=lambda report: (report.onset, report.pk),

@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views import View
 
+from clinic.checks import clinic_phone_problem
 from clinic.mixins import RolePermissionMixin
 from treatments.models import AccessEvent, TreatmentStatus
 from treatments.selectors.treatments import treatment_aftercare, treatments_for_aftercare
@@ -27,8 +28,18 @@ class AftercareView(RolePermissionMixin, View):
                 return redirect("treatment_aftercare", treatment.amended_by.pk)
             messages.warning(request, "The aftercare sheet is available once the treatment is signed.")
             return redirect(treatment.get_absolute_url())
+        phone_problem = clinic_phone_problem()
+        if phone_problem and not settings.DEBUG:
+            # A sheet that tells the patient to call the clinic needs the number to call: refused in
+            # production (nothing printed, no print logged), as `check --deploy` warns beforehand.
+            return render(
+                request,
+                "treatments/aftercare_unavailable.html",
+                {"treatment": treatment, "problem": phone_problem},
+                status=503,
+            )
         access_record(user=request.user, patient_id=treatment.patient_id, action=AccessEvent.Action.PRINT)
-        return self.respond(treatment, self.context(treatment))
+        return self.respond(treatment, self.context(treatment) | {"phone_problem": phone_problem})
 
     def context(self, treatment) -> dict:
         return {

@@ -16,7 +16,13 @@ from treatments.models import Patient, SideEffectReport
 from treatments.selectors.history import record_history
 from treatments.selectors.lookup import patient_with_record_number
 from treatments.selectors.side_effect_figures import default_period, figures_page
-from treatments.selectors.side_effects import side_effect_list, side_effect_review_queue
+from treatments.selectors.side_effects import (
+    NO_SIGNED_TREATMENT,
+    side_effect_administrations,
+    side_effect_list,
+    side_effect_review_queue,
+    side_effect_treatments,
+)
 from treatments.services.side_effects import (
     REVIEW_PERMISSION,
     side_effect_amend,
@@ -72,6 +78,14 @@ class SideEffectCreateView(RolePermissionMixin, ServiceFormMixin, CreateView):
         if not self.has_permission():
             return self.handle_no_permission()
         self.patient = get_object_or_404(Patient.objects.active(), pk=kwargs["patient_pk"])
+        if not side_effect_treatments(patient=self.patient).exists():
+            # Not a form with an empty treatment list: say why, and nothing is written on POST.
+            return render(
+                request,
+                "treatments/sideeffect_form.html",
+                {"patient": self.patient, "cannot_report": NO_SIGNED_TREATMENT},
+                status=200 if request.method == "GET" else 409,
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -140,6 +154,7 @@ def report_page(request, report: SideEffectReport, *, review_form=None, status: 
     can_review = request.user.has_perm(REVIEW_PERMISSION)
     context = {
         "report": report,
+        "administrations": side_effect_administrations(report=report),
         "today": today,
         "review_reasons": report.review_reasons(today) if not report.is_voided else [],
         "needs_review": report.needs_review(today),
@@ -192,7 +207,8 @@ class SideEffectVoidView(RolePermissionMixin, FormView):
 
 
 class ReviewQueueView(RolePermissionMixin, ListView):
-    """Reports waiting for a physician, oldest onset first, each with why it is flagged."""
+    """Reports waiting for a physician, most urgent first (serious, then grade 5 to 1, then oldest
+    onset), each with why it is flagged."""
 
     permission_required = REVIEW_PERMISSION
     template_name = "treatments/sideeffect_review_queue.html"
