@@ -56,10 +56,13 @@ def test_an_amendments_draft_edit_shows_the_changed_dose(make_treatment, patient
     assert _changes([edited])["Administration 1 · volume (ml)"] == ("5", "4")
     # The amendment's start lists what it copied, with the lot by its label.
     started = next(row for row in rows if row["entry"].history_type == "+")
-    copied = _changes([started])
-    assert copied["Administration 1 · dose (billion exosomes)"] == (None, "5")
-    assert copied["Administration 1 · route"] == (None, "IV drip")
-    assert copied["Administration 1 · lot"] == (None, str(lot))
+    [(old, added)] = [value for key, value in _changes([started]).items() if key == "Administration 1 added"]
+    assert old is None
+    assert (
+        added
+        == f"route IV drip · lot {lot} · dose (billion exosomes) 5 · volume (ml) 5 · whole dose given yes"
+    )
+    assert "ID" not in str(_changes(rows))
 
 
 def test_a_removed_administration_shows_who_removed_it_and_why(make_treatment, patient, physician, lot):

@@ -44,6 +44,7 @@ class _Change:
     old: object
     new: object
     prefix: str = ""
+    added: bool = False  # a value of a new part: shown together on one line
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _diff(fields, previous, entry, prefix="") -> list[_Change]:
         if previous is None and new in (None, "", False):
             continue  # a new part: only the values it was given
         if old != new:
-            changes.append(_Change(f, old, new, prefix))
+            changes.append(_Change(f, old, new, prefix, added=previous is None))
     return changes
 
 
@@ -152,7 +153,9 @@ def _part_rows(record, parts: str, label: str, known: dict) -> list[_Row]:
     filters = {relation.field.attname: record.pk}
     tracked = {f.name for f in part_model.history.model.tracked_fields}
     fields = [
-        f for f in part_model._meta.concrete_fields if f.name in tracked and f.name not in PART_NOISE_FIELDS
+        f
+        for f in part_model._meta.concrete_fields
+        if f.name in tracked and f.name not in PART_NOISE_FIELDS and not f.primary_key
     ]
     joins = _label_joins(fields)
     entries = _history(part_model.history.filter(**filters), PART_LIMIT, joins)
@@ -209,7 +212,11 @@ def record_history(*, record, limit: int = 100, parts: str | None = None, part_l
     history_model = record.history.model
     entries = _history(record.history, limit + 1)
     tracked = {f.name for f in history_model.tracked_fields}
-    fields = [f for f in record._meta.concrete_fields if f.name in tracked and f.name not in NOISE_FIELDS]
+    fields = [
+        f
+        for f in record._meta.concrete_fields
+        if f.name in tracked and f.name not in NOISE_FIELDS and not f.primary_key
+    ]
     m2m = {f.verbose_name: _m2m_values(entries, f) for f in history_model._history_m2m_fields}
     rows = []
     for index, entry in enumerate(entries[:limit]):
@@ -242,16 +249,25 @@ def record_history(*, record, limit: int = 100, parts: str | None = None, part_l
             "entry": row.entry,
             "what": row.what,
             "who": authors.get(row.entry.history_user_id, "system"),
-            "changes": [
-                {
-                    "field": f"{c.prefix} · {c.field.verbose_name}"
-                    if c.prefix
-                    else str(c.field.verbose_name),
-                    "old": labels.shown(c.field, c.old),
-                    "new": labels.shown(c.field, c.new),
-                }
-                for c in row.changes
-            ],
+            "changes": _shown_changes(row.changes, labels),
         }
         for row in rows
     ]
+
+
+def _shown_changes(changes: list[_Change], labels: _Labels) -> list[dict]:
+    """Each change as the page prints it; a new part's values make one line ("Administration 2
+    added: route IV drip · lot … · dose 5")."""
+    shown = []
+    for c in changes:
+        new = labels.shown(c.field, c.new)
+        if c.added:
+            value = f"{c.field.verbose_name} {new}"
+            if shown and shown[-1]["field"] == f"{c.prefix} added":
+                shown[-1]["new"] += f" · {value}"
+            else:
+                shown.append({"field": f"{c.prefix} added", "old": None, "new": value})
+            continue
+        field = f"{c.prefix} · {c.field.verbose_name}" if c.prefix else str(c.field.verbose_name)
+        shown.append({"field": field, "old": labels.shown(c.field, c.old), "new": new})
+    return shown
