@@ -243,6 +243,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# The refusal page in the app's layout, with the clinic's phone (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 
 # Automatic logoff (clinic.middleware.SessionTimeoutMiddleware).
 SESSION_IDLE_TIMEOUT = timedelta(minutes=envint("EXOLOG_SESSION_IDLE_MINUTES", 30, minimum=1))

@@ -52,6 +52,7 @@ class Case:
     change: dict  # field -> a new value, as posted
     add: dict = dataclasses.field(default_factory=dict)  # what makes a copy of the sample a new record
     inline: tuple | None = None  # (formset prefix, row, {field: value}) for an editable inline
+    reason: dict = dataclasses.field(default_factory=dict)  # a form field that says why, posted too
 
 
 CASES = {
@@ -59,10 +60,13 @@ CASES = {
     Product: Case(lambda ctx: ctx.lot.product, {"notes": "Walked"}, add={"name": "Walk exosomes"}),
     Lot: Case(lambda ctx: ctx.lot, {"storage_location": "Freezer W"}, add={"lot_number": "KL-WALK"}),
     Protocol: Case(
-        lambda ctx: Protocol.objects.get(effective_from=dt.date(2000, 1, 1)),
+        # A version no treatment was recorded under yet: one that governs a treatment is frozen
+        # (read-only in the admin, refused by the service; tests/test_protocol_versions.py).
+        lambda ctx: planned_protocol(),
         {"notes": "Walked"},
         add={"effective_from": "2031-01-01"},
         inline=("steps", 0, {"window_after_days": "9"}),
+        reason={"change_reason": "Walked"},
     ),
     Treatment: Case(lambda ctx: ctx.treatment, {"notes": "Walked"}),
     FollowUp: Case(lambda ctx: ctx.treatment.followups.first(), {"status": "cancelled", "notes": "Walked"}),
@@ -70,6 +74,17 @@ CASES = {
     Category: Case(lambda ctx: Category.objects.order_by("pk").first(), {"name": "Walked"}),
     Entry: Case(lambda ctx: Entry.objects.order_by("pk").first(), {"question": "Walked?"}),
 }
+
+
+def planned_protocol() -> Protocol:
+    """A version taking effect in 2030 (after the walk's today), with the steps of the one in force."""
+    current = Protocol.objects.get(effective_from=dt.date(2000, 1, 1))
+    planned, created = Protocol.objects.get_or_create(effective_from=dt.date(2030, 1, 1))
+    if created:
+        for step in current.steps.all():
+            step.pk, step.protocol = None, planned
+            step.save()
+    return planned
 
 
 def walked() -> list:
@@ -144,6 +159,7 @@ def form_data(model_admin, user, obj, *, change=True) -> dict:
 
 
 def with_inline(data: dict, case: Case) -> dict:
+    data = data | case.reason
     if case.inline is None:
         return data
     prefix, row, changes = case.inline
@@ -187,7 +203,7 @@ def check_add_through_service(model_admin, case, obj, user):
     model = type(obj)
     existing = set(model._base_manager.values_list("pk", flat=True))
     status, response = post(
-        model_admin.add_view, user, form_data(model_admin, user, obj, change=False) | case.add
+        model_admin.add_view, user, form_data(model_admin, user, obj, change=False) | case.add | case.reason
     )
     assert status == 302, response.context_data["adminform"].form.errors if response else status
     [added] = model._base_manager.exclude(pk__in=existing)

@@ -129,6 +129,7 @@ def protocol_form(protocol, steps, **overrides):
     fields += ["cardio_after_weeks_max", "weights_running_after_weeks", "notes"]
     fields += ["anti_inflammatory_pause_days_before", "anti_inflammatory_pause_days_after"]
     data = {name: str(getattr(protocol, name)) for name in fields} | {"version": protocol.version}
+    data["change_reason"] = "Reviewed the schedule"
     data |= {"steps-TOTAL_FORMS": len(steps), "steps-INITIAL_FORMS": len(steps)}
     for row, step in enumerate(steps):
         for name in ["id", "protocol", "order", "name", "kind", "offset_days", "window_before_days"]:
@@ -155,15 +156,12 @@ def test_a_protocol_version_and_its_steps_are_saved_together_with_a_reason(
     response = superuser_client.post(reverse("admin:treatments_protocol_change", args=[version.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     version.refresh_from_db()
-    assert (version.notes, newest(version).history_change_reason) == (
-        "Reviewed",
-        "Edited in the admin",
-    )
+    assert (version.notes, newest(version).history_change_reason) == ("Reviewed", "Reviewed the schedule")
     call, visit = version.steps.order_by("order")
     assert (call.window_after_days, visit.name) == (3, "Visit")
     for step in (call, visit):
         latest = newest(step)
-        assert (latest.history_user, latest.history_change_reason) == (superuser, "Edited in the admin")
+        assert (latest.history_user, latest.history_change_reason) == (superuser, "Reviewed the schedule")
 
 
 def test_steps_are_never_deleted_in_the_admin(superuser_client, version):
@@ -188,7 +186,9 @@ def test_protocol_save_keeps_each_step_with_its_version(clinic_admin, version):
     other = Protocol.objects.create(effective_from=dt.date(1998, 1, 1), created_by=clinic_admin)
     [call] = version.steps.all()
     with pytest.raises(ValidationError, match="belongs to another protocol version"):
-        protocol_save(protocol=other, user=clinic_admin, steps=[call], expected_version=other.version)
+        protocol_save(
+            protocol=other, user=clinic_admin, steps=[call], expected_version=other.version, reason="Steps"
+        )
     assert FollowUpStep.objects.get(pk=call.pk).protocol == version
 
 

@@ -42,6 +42,6 @@ def test_the_treatment_page_runs_the_same_queries_whatever_the_rows(
     assert lots[0].current_stock_ml() == Decimal("100") - Decimal("0.25") * count
     physician_client.get(treatment.get_absolute_url())
     # session, user, the verified second-factor device (django-otp), roles and permissions,
-    # treatment, access event, administrations, follow-ups, history (treatment)
-    with django_assert_num_queries(9):
+    # treatment, access event, administrations, follow-ups, history (treatment, its administrations)
+    with django_assert_num_queries(10):
         physician_client.get(treatment.get_absolute_url())

@@ -1,11 +1,14 @@
 """The clinic's protocol: dose limits, aftercare intervals and the follow-up schedule, by date."""
 
+import datetime as dt
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clinic.models import ClinicalQuerySet, ClinicalRecord
@@ -89,6 +92,28 @@ class Protocol(ClinicalRecord):
     def __str__(self):
         return f"{self.name} (from {self.effective_from:%Y-%m-%d})"
 
+    def governed_period(self, *, effective_from: dt.date | None = None) -> tuple[dt.date, dt.date | None]:
+        """The treatment days this version governs (from its date, or ``effective_from`` if it were
+        moved there, up to the next active version's date, or open-ended)."""
+        start = effective_from or self.effective_from
+        later = type(self).objects.active().filter(effective_from__gt=start).exclude(pk=self.pk)
+        following = later.order_by("effective_from").values_list("effective_from", flat=True).first()
+        return start, following
+
+    def governed_treatments(self, *, effective_from: dt.date | None = None):
+        """Every treatment recorded under this version (drafts, signed, amended and voided alike:
+        each was judged by its rules), by the treatment's day in the clinic's time zone.
+        Served by the treatments' index on ``performed_at``."""
+        start, end = self.governed_period(effective_from=effective_from)
+        treatments = apps.get_model("treatments", "Treatment").objects.filter(
+            performed_at__gte=_day_start(start)
+        )
+        return treatments.filter(performed_at__lt=_day_start(end)) if end is not None else treatments
+
+    def governs_treatments(self) -> bool:
+        """Whether a treatment was recorded under this version as stored: it is then frozen."""
+        return not self._state.adding and self.governed_treatments().exists()
+
     def clean(self):
         if (
             self.cardio_after_weeks_min is not None
@@ -96,6 +121,10 @@ class Protocol(ClinicalRecord):
             and self.cardio_after_weeks_min > self.cardio_after_weeks_max
         ):
             raise ValidationError({"cardio_after_weeks_max": "The range must end at or after its start."})
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 class StepKind(models.TextChoices):

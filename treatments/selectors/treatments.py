@@ -34,7 +34,10 @@ def treatment_histories(*, treatment: Treatment) -> list[tuple[Treatment, list[d
     """The audit history of the treatment, then of the original it amends and of the amendment that
     superseded it, where there are such."""
     related = [r for r in (treatment.amends, getattr(treatment, "amended_by", None)) if r is not None]
-    return [(record, record_history(record=record)) for record in [treatment, *related]]
+    return [
+        (record, record_history(record=record, parts="administrations", part_label="Administration"))
+        for record in [treatment, *related]
+    ]
 
 
 def treatment_administrations_to_sign(*, treatment: Treatment) -> list:
