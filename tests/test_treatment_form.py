@@ -21,7 +21,7 @@ def test_the_form_starts_with_sensible_defaults(physician_client, make_patient, 
     assert form.initial["indication"] == Indication.objects.get(code="joint-musculoskeletal")
     assert form.initial["course_position"] == "initial"
     body = response.content.decode()
-    assert "Placental MSC exosomes lot KL-2601 — exp 2030-01-01 — 100 ml left (1 bn/ml)" in body
+    assert f'<option value="{lot.pk}" selected>KL-2601 · exp 2030-01-01</option>' in body
     assert 'id="lot-data"' in body and 'id="administration-template"' in body
     assert response.context["formset"].forms[0].initial["lot"] == lot.pk
 
@@ -94,6 +94,50 @@ def test_the_form_explains_why_a_lot_cannot_be_used(physician_client, patient, m
     )
     assert "Lot OLD-1 expired on 2025-12-01. It cannot be administered." in response.content.decode()
     assert "OLD-1" not in response.context["formset"].forms[0]["lot"].as_widget().split("<option")[1]
+
+
+def test_lot_options_lead_with_number_and_expiry_and_the_product_and_stock_stand_beside(
+    physician_client, patient, make_lot, product
+):
+    from treatments.models import Product
+
+    other = Product.objects.create(
+        name="Individualized exosomes (patient markers)", created_by=product.created_by
+    )
+    soon = make_lot("KL-DEMO-0001", expires_on=dt.date(2029, 3, 1), quantity_received_ml=Decimal("40"))
+    make_lot("KL-DEMO-0002", product=other, concentration=Decimal("2.5"))
+    make_lot("EMPTY-1", quantity_received_ml=Decimal("5"), used_ml=Decimal("5"))
+    make_lot("HELD-1", status="quarantine")
+    response = physician_client.get(reverse("treatment_create", args=[patient.pk]))
+    body = response.content.decode()
+    options = response.context["formset"].forms[0]["lot"].as_widget().split("<option")[1:]
+    labels = [option.split(">", 1)[1].split("<", 1)[0] for option in options]
+    # Short (a phone shows it whole), earliest expiry first, only lots that can be given today.
+    assert labels == ["Choose a lot", "KL-DEMO-0001 · exp 2029-03-01", "KL-DEMO-0002 · exp 2030-01-01"]
+    assert all(len(label) <= 32 for label in labels)
+    # Beside the select: the chosen lot's product and stock (kept current by the page's script) ...
+    info = 'data-lot-info aria-live="polite">Placental MSC exosomes · 40 ml left · 1 bn/ml</div>'
+    assert info in body
+    # ... and, readable without JavaScript, every lot on offer with its product and stock.
+    table = body[body.index("Lots to choose from (2)") :]
+    assert "Individualized exosomes (patient markers)" in table and "2.5" in table
+    assert "EMPTY-1" not in body and "HELD-1" not in body
+    data = response.context["lot_data"]
+    assert data[str(soon.pk)]["summary"] == "Placental MSC exosomes · 40 ml left · 1 bn/ml"
+
+
+def test_a_draft_keeps_its_recalled_lot_marked_not_usable(
+    physician_client, physician, make_treatment, patient, make_lot
+):
+    from treatments.services.lots import lot_recall
+
+    recalled = make_lot("KL-BAD")
+    draft = make_treatment(patient, lot=recalled)
+    lot_recall(lot=recalled, user=physician, reason="Endotoxin above limit")
+    response = physician_client.get(reverse("treatment_update", args=[draft.pk]))
+    body = response.content.decode()
+    assert f'<option value="{recalled.pk}" selected>KL-BAD · exp 2030-01-01 · not usable</option>' in body
+    assert "Lot KL-BAD is recalled, not released." in body[body.index("Lots to choose from") :]
 
 
 def test_a_local_injection_needs_a_site(physician_client, patient, lot):

@@ -8,7 +8,6 @@ import pytest
 from treatments.models import FollowUpStatus, Protocol, TreatmentStatus
 from treatments.selectors.protocol import protocol_versions
 from treatments.selectors.treatments import (
-    patient_has_current_treatment,
     treatment_administrations_to_sign,
     treatment_aftercare,
     treatment_histories,
@@ -66,16 +65,6 @@ def test_the_sign_page_lists_the_active_administrations(edited_draft):
     given = treatment_administrations_to_sign(treatment=edited_draft)
     assert [a.dose_billion for a in given] == [Decimal("5")]
     assert given[0].lot.product.name == "Placental MSC exosomes"
-
-
-def test_a_patient_has_a_current_treatment_once_one_is_drafted_and_not_voided(
-    make_treatment, patient, physician
-):
-    assert patient_has_current_treatment(patient=patient) is False
-    draft = make_treatment(patient)
-    assert patient_has_current_treatment(patient=patient) is True
-    treatment_void(treatment=draft, user=physician, reason="Duplicate")
-    assert patient_has_current_treatment(patient=patient) is False
 
 
 def test_the_aftercare_sheet_lists_open_follow_ups_by_due_date(make_treatment, patient):

@@ -1,4 +1,5 @@
-// The treatment form: add administrations, show each dose's volume and the running total as typed.
+// The treatment form: add administrations, show the chosen lot's product and stock, each dose's
+// volume and the running total as typed.
 // Display only: the server computes volumes (rounded half up to 0.001 ml) and checks every rule.
 (function () {
   "use strict";
@@ -24,9 +25,13 @@
       var lot = row.querySelector("select[name$='-lot']");
       var removed = row.querySelector("input[name$='-DELETE']");
       var out = row.querySelector("[data-volume]");
+      var lotInfo = row.querySelector("[data-lot-info]");
       var value = parseFloat(dose && dose.value);
       var info = lot && lots[lot.value];
       var counted = !isNaN(value) && value > 0 && !(removed && removed.checked);
+      if (lotInfo) {
+        lotInfo.textContent = info ? info.summary : "";
+      }
       if (out) {
         out.textContent = counted && info
           ? "= " + trim(value / parseFloat(info.concentration), 3) + " ml of " + trim(parseFloat(info.left_ml), 3) + " ml left"

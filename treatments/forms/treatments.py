@@ -76,29 +76,42 @@ class TreatmentForm(VersionedFormMixin, forms.ModelForm):
 
 
 def lot_label(lot) -> str:
+    """A lot's option in the select: short enough for a phone, leading with what identifies it on
+    the vial (the product and stock stand beside the select: ``lot_summary``)."""
+    return f"{lot.lot_number} · exp {lot.expires_on:%Y-%m-%d}"
+
+
+def lot_summary(lot) -> str:
     return (
-        f"{lot.product.name} lot {lot.lot_number} — exp {lot.expires_on:%Y-%m-%d} — "
-        f"{format_amount(lot.stock_on_hand_ml)} ml left ({format_amount(lot.concentration)} bn/ml)"
+        f"{lot.product.name} · {format_amount(lot.stock_on_hand_ml)} ml left · "
+        f"{format_amount(lot.concentration)} bn/ml"
     )
 
 
 def lot_options(day, keep_ids=()) -> tuple[list, dict]:
-    """(select choices, data for the page's script) for the lots a treatment on ``day`` may use:
-    released, unexpired, with stock, earliest expiry first; plus any lot a draft already holds, so
-    that the service can say clearly why it may no longer be used."""
-    lots = [
-        lot
-        for lot in Lot.objects.usable_on(day).with_stock().select_related("product")
-        if lot.stock_on_hand_ml > 0
-    ]
-    missing = set(keep_ids) - {lot.pk for lot in lots}
-    if missing:
-        lots += list(Lot.objects.with_stock().select_related("product").filter(pk__in=missing))
-    choices = [("", "Choose a lot")] + [(lot.pk, lot_label(lot)) for lot in lots]
-    data = {
-        str(lot.pk): {"concentration": str(lot.concentration), "left_ml": str(lot.stock_on_hand_ml)}
-        for lot in lots
-    }
+    """(select choices, data by lot pk for the page's script and lot list) for the lots a treatment
+    on ``day`` may use: released, unexpired, with stock, earliest expiry first; plus any lot a draft
+    already holds, so that the service can say clearly why it may no longer be used (``usable``
+    false, the reason in ``problem``). One query."""
+    lots = Lot.objects.usable_on(day)
+    if keep_ids:
+        lots = lots | Lot.objects.filter(pk__in=keep_ids)
+    choices, data = [("", "Choose a lot")], {}
+    for lot in lots.with_stock().select_related("product"):
+        reason = lot.unusable_reason(day)
+        if lot.pk not in keep_ids and (reason or lot.stock_on_hand_ml <= 0):
+            continue
+        choices.append((lot.pk, f"{lot_label(lot)} · not usable" if reason else lot_label(lot)))
+        data[str(lot.pk)] = {
+            "lot_number": lot.lot_number,
+            "expires_on": f"{lot.expires_on:%Y-%m-%d}",
+            "product": lot.product.name,
+            "left_ml": str(lot.stock_on_hand_ml),
+            "concentration": str(lot.concentration),
+            "summary": lot_summary(lot),
+            "usable": not reason,
+            "problem": reason,
+        }
     return choices, data
 
 
@@ -113,8 +126,9 @@ class AdministrationForm(VersionedFormMixin, forms.ModelForm):
         }
         labels = {"dose_billion": "Dose (billion)"}
 
-    def __init__(self, *args, lot_choices=None, default_lot=None, **kwargs):
+    def __init__(self, *args, lot_choices=None, default_lot=None, lot_data=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.lot_data = lot_data or {}
         self.add_version_field()
         # Any active lot passes the form; the service decides whether it may be used and says why.
         self.fields["lot"].queryset = Lot.objects.active()
@@ -122,6 +136,12 @@ class AdministrationForm(VersionedFormMixin, forms.ModelForm):
             self.fields["lot"].widget.choices = lot_choices
         if default_lot and not self.instance.pk:
             self.initial.setdefault("lot", default_lot)
+
+    @property
+    def lot_summary(self) -> str:
+        """The chosen lot's product and stock, shown beside the select (the page's script keeps it
+        current as another lot is chosen)."""
+        return self.lot_data.get(str(self["lot"].value()), {}).get("summary", "")
 
     def clean_dose_billion(self):
         dose = self.cleaned_data.get("dose_billion")

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from treatments.aftercare import aftercare_dates
-from treatments.models import FollowUp, Patient, Protocol, Treatment
+from treatments.models import FollowUp, Protocol, Treatment
 from treatments.selectors.history import record_history
 
 
@@ -43,11 +43,6 @@ def treatment_histories(*, treatment: Treatment) -> list[tuple[Treatment, list[d
 def treatment_administrations_to_sign(*, treatment: Treatment) -> list:
     """The administrations a physician signs for, with their lots and products."""
     return list(treatment.administrations.active().select_related("lot__product"))
-
-
-def patient_has_current_treatment(*, patient: Patient) -> bool:
-    """Whether a new treatment of this patient follows an earlier one (it is then a booster)."""
-    return patient.treatments.current().exists()
 
 
 def treatments_for_aftercare() -> QuerySet[Treatment]:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,14 +22,13 @@ from treatments.forms.treatments import (
 from treatments.models import (
     AccessEvent,
     Administration,
-    CoursePosition,
-    Patient,
     Protocol,
     Treatment,
     TreatmentStatus,
 )
+from treatments.selectors.patients import patient_for_page
+from treatments.selectors.safety import patient_safety, suggested_course_position
 from treatments.selectors.treatments import (
-    patient_has_current_treatment,
     treatment_administrations_to_sign,
     treatment_histories,
     treatment_page,
@@ -68,22 +68,34 @@ class TreatmentFormView(RolePermissionMixin, View):
             return redirect(self.treatment.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
 
+    @cached_property
+    def protocol(self) -> Protocol:
+        day = self.treatment.treatment_date if self.treatment.performed_at else timezone.localdate()
+        return Protocol.objects.in_force_on(day)
+
+    @cached_property
+    def safety(self) -> dict:
+        return patient_safety(patient=self.treatment.patient, protocol=self.protocol)
+
     def build(self, data=None):
         treatment = self.treatment
-        keep = [a.lot_id for a in treatment.administrations.active()] if treatment.pk else []
+        formset = AdministrationFormSet(
+            data, instance=treatment, queryset=Administration.objects.active(), prefix="administrations"
+        )
+        # The formset's own read of the draft's administrations (one query, kept for its forms)
+        # names the lots the draft holds, which stay choosable; the forms are built after this.
+        keep = [administration.lot_id for administration in formset.get_queryset()]
         choices, lot_data = lot_options(timezone.localdate(), keep)
+        formset.form_kwargs = {
+            "lot_choices": choices,
+            "lot_data": lot_data,
+            "default_lot": choices[1][0] if len(choices) > 1 else None,
+        }
         form = TreatmentForm(
             data,
             instance=treatment,
-            initial=self.initial(),
+            initial=self.initial() if data is None else {},
             physician_field=PHYSICIAN not in roles_of(self.request.user),
-        )
-        formset = AdministrationFormSet(
-            data,
-            instance=treatment,
-            queryset=Administration.objects.active(),
-            prefix="administrations",
-            form_kwargs={"lot_choices": choices, "default_lot": choices[1][0] if len(choices) > 1 else None},
         )
         if data is None and not treatment.pk:
             # Time, indication and course are filled in: the first thing to choose is the route.
@@ -91,14 +103,14 @@ class TreatmentFormView(RolePermissionMixin, View):
         return form, formset, lot_data
 
     def render_page(self, form, formset, lot_data):
-        day = self.treatment.treatment_date if self.treatment.performed_at else timezone.localdate()
         context = {
             "form": form,
             "formset": formset,
             "treatment": self.treatment,
             "patient": self.treatment.patient,
+            "safety": self.safety,
             "lot_data": lot_data,
-            "max_dose": str(Protocol.objects.in_force_on(day).max_dose_billion),
+            "max_dose": str(self.protocol.max_dose_billion),
             "can_sign": self.request.user.has_perm("treatments.sign_treatment"),
         }
         return render(self.request, self.template_name, context)
@@ -138,20 +150,32 @@ class TreatmentCreateView(TreatmentFormView):
     permission_required = "treatments.add_treatment"
 
     def get_treatment(self):
-        patient = get_object_or_404(Patient.objects.active(), pk=self.kwargs["patient_pk"])
+        # The patient with its indications in one query: the first is the form's default.
+        patient = patient_for_page(pk=self.kwargs["patient_pk"])
+        if patient is None or patient.is_voided:
+            raise Http404("No such patient.")
         treatment = Treatment(patient=patient)
         if PHYSICIAN in roles_of(self.request.user):
             treatment.physician = self.request.user
         return treatment
 
     def initial(self):
-        patient = self.treatment.patient
-        had_treatment = patient_has_current_treatment(patient=patient)
+        indications = self.treatment.patient.page_indications
         return {
             "performed_at": timezone.localtime().replace(second=0, microsecond=0),
-            "indication": patient.indications.first(),
-            "course_position": CoursePosition.BOOSTER if had_treatment else CoursePosition.INITIAL,
+            "indication": indications[0] if indications else None,
+            "course_position": suggested_course_position(safety=self.safety),
         }
+
+    def render_page(self, form, formset, lot_data):
+        plans = self.safety["pending_plans"]
+        if plans:
+            plan = plans[-1]
+            form.fields["course_position"].help_text = (
+                f"From the pending treatment plan: {plan.get_decision_display().lower()}, decided on "
+                f"{timezone.localdate(plan.completed_at):%Y-%m-%d}."
+            )
+        return super().render_page(form, formset, lot_data)
 
 
 class TreatmentUpdateView(TreatmentFormView):
@@ -232,6 +256,8 @@ class TreatmentSignView(TreatmentActionView):
         context = super().get_context_data(**kwargs)
         context["problems"] = sign_problems(self.treatment, self.request.user)
         context["administrations"] = treatment_administrations_to_sign(treatment=self.treatment)
+        protocol = Protocol.objects.in_force_on(self.treatment.treatment_date)
+        context["safety"] = patient_safety(patient=self.treatment.patient, protocol=protocol)
         return context
 
     def perform(self, form):
