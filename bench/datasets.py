@@ -115,6 +115,7 @@ class Dataset:
             if marker.get("migrations") != migrations_fingerprint():
                 print(f"Dataset {self.label}: migrations changed since it was built; migrating it")
                 self._manage(["migrate", "--noinput"], self.name)
+                self._analyze()
                 marker["migrations"] = migrations_fingerprint()
                 self.marker.write_text(json.dumps(marker, indent=2))
             print(f"Dataset {self.label}: reusing {self.name} (built {marker.get('built_at', '?')})")
@@ -169,6 +170,18 @@ class Dataset:
             f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
             f'ALTER DATABASE "{building}" RENAME TO "{self.name}"',
         )
+
+    def _analyze(self) -> None:
+        """Fresh planner statistics after a migration: one that rebuilds a SQLite table (an added
+        constraint does) drops that table's statistics, and a dataset must be measured as seeded."""
+        if self.vendor == "sqlite":
+            with sqlite3.connect(self.name) as db:
+                db.execute("ANALYZE")
+            return
+        import psycopg
+
+        with psycopg.connect(self.cluster.url(self.name), autocommit=True, connect_timeout=5) as db:
+            db.execute("ANALYZE")
 
     def _admin(self, *statements: str) -> None:
         import psycopg
