@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from tests.helpers.auth import make_user
 from tests.helpers.bulk_sql import insert_series
+from treatments.filters.access_log import AccessLogFilter, Position
 from treatments.filters.patients import PatientFilter
 from treatments.models import (
+    AccessEvent,
     Administration,
     FollowUp,
     FollowUpStep,
@@ -24,6 +26,7 @@ from treatments.models import (
     Product,
     Treatment,
 )
+from treatments.selectors.access_log import access_log_page
 from treatments.selectors.dashboard import dashboard_figures
 from treatments.selectors.followups import followup_worklist, section_keys
 from treatments.selectors.lots import lot_recall_list
@@ -43,6 +46,7 @@ BIG_TABLES = (
     "treatments_treatment",
     "treatments_followup",
     "treatments_administration",
+    "treatments_accessevent",
 )
 
 
@@ -325,3 +329,74 @@ def test_a_lot_pages_administrations_read_the_lot_index(clinic, db, number):
     for sql, plan in plans:
         # administration_lot_idx (lot, treatment) or the foreign key's own index: the lot's rows only.
         assert_indexed(plan, sql, ("administration_lot_idx", "treatments_administration_lot_id"))
+
+
+@pytest.fixture(scope="module")
+def access_log(clinic, django_db_blocker):
+    """600,000 openings of the clinic's records, one a minute back over a year: two busy users and
+    one who opens a record once in a hundred times."""
+    with django_db_blocker.unblock():
+        busy, rare = make_user("plans.nurse"), make_user("plans.rare")
+        first_patient = Patient.objects.order_by("pk").values_list("pk", flat=True)[0]
+        insert_series(
+            AccessEvent,
+            600_000,
+            {
+                "at": "now() - make_interval(mins => g)",
+                "user_id": f"CASE WHEN mod(g, 100) = 0 THEN {rare.pk} "
+                f"WHEN mod(g, 2) = 0 THEN {busy.pk} ELSE {clinic['user_pk']} END",
+                "patient_id": f"{first_patient} + mod(g::bigint * 7919, {PATIENTS})",
+                "action": "'view'",
+            },
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE treatments_accessevent")
+        middle = AccessEvent.objects.order_by("-at", "-id")[300_000]
+        yield {
+            "busy": busy.pk,
+            "rare": rare.pk,
+            "patient": clinic["patient_pk"],
+            "position": Position(at=middle.at, pk=middle.pk),
+            "day": timezone.localtime(middle.at).date().isoformat(),
+        }
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE treatments_accessevent")
+        User.objects.filter(pk__in=[busy.pk, rare.pk]).delete()
+
+
+ACCESS_LOG_INDEXES = {
+    "": ("treatments_accessevent_at_f8ce27b2",),
+    "user": ("access_user_at_idx",),
+    "patient": ("access_patient_at_idx", "treatments_accessevent_patient_id_f1e2ccc9"),
+}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"user": "busy"},
+        {"user": "rare"},
+        {"patient": "patient"},
+        {"date_from": "day"},
+        {"date_to": "day"},
+        {"user": "rare", "date_to": "day"},
+        {"patient": "patient", "user": "busy"},
+    ],
+)
+@pytest.mark.parametrize("where", [None, "before", "after"])
+def test_an_access_log_page_reads_an_index_in_the_logs_order(access_log, db, filters, where):
+    data = {name: str(access_log[value]) for name, value in filters.items()}
+    position = {where: access_log["position"]} if where else {}
+    page = plans_of(lambda: access_log_page(filters=AccessLogFilter(data), **position))
+    ((sql, plan),) = reads(page, "treatments_accessevent")  # and the filter's check of the user id
+    expected = ACCESS_LOG_INDEXES["patient" if "patient" in data else "user" if "user" in data else ""]
+    # A user who made half the events (or a date) may be read along the time index, filtered: both
+    # are in the log's order, and a page is found within a few rows. The rare user needs their own.
+    if filters.get("user") == "busy" or "date_from" in data or "date_to" in data:
+        expected = (*expected, *ACCESS_LOG_INDEXES[""])
+    assert_indexed(plan, sql, expected)
+    if "patient" not in data:
+        # Read in order and stopped after a page: no sort of every matching event (an incremental
+        # sort only orders the events of one instant by id).
+        assert not re.search(r"(^|->  )Sort\b", plan, re.MULTILINE), plan

@@ -84,24 +84,7 @@ def test_a_date_at_the_end_of_the_calendar_is_explained_not_a_server_error(admin
     assert len(page.context["events"]) == 3
 
 
-def test_pages_keep_the_filter(admin_client_role, physician, patient):
-    AccessEvent.objects.bulk_create([AccessEvent(user=physician, patient=patient) for _ in range(60)])
-    response = admin_client_role.get(reverse("access_log"), {"user": physician.pk})
-    assert response.context["page_obj"].paginator.num_pages == 2
-    assert f"?user={physician.pk}&amp;page=2" in response.content.decode()
-
-
-@pytest.mark.parametrize("rows", [5, 50])
-def test_the_list_runs_constant_queries(
-    admin_client_role, make_patient, physician, rows, django_assert_num_queries
-):
-    patients = [make_patient() for _ in range(rows)]
-    AccessEvent.objects.bulk_create([AccessEvent(user=physician, patient=p) for p in patients])
-    admin_client_role.get(reverse("access_log"))  # warm the session and permission caches
-    # session, user, second-factor device, roles and permissions, count, the filter's user list,
-    # the page's rows: the same seven whatever the number of events.
-    with django_assert_num_queries(7):
-        admin_client_role.get(reverse("access_log"))
+# Paging (Older and Newer by position, never counted) is tested in tests/test_access_log_paging.py.
 
 
 def exported(client, **params) -> list[list[str]]:

@@ -1,11 +1,15 @@
 """The demo command: DEBUG only, idempotent, realistic."""
 
 import re
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.helpers.records import administration, draft_treatment
 from treatments.demo.sql import INSERTS
@@ -132,11 +136,31 @@ def test_every_fast_path_record_passes_its_model_validation(settings):
     assert all(lot.stock_on_hand_ml >= 0 for lot in Lot.objects.with_stock())
 
 
-def test_the_insert_statements_name_every_column_of_their_model():
-    class Recorder:
-        def executemany(self, sql, rows):
-            self.sql = sql
+class Recorder:
+    """A cursor that keeps the statement it is given: an INSERT for ``executemany`` (SQLite) or a
+    COPY for ``copy`` (PostgreSQL), by the vendor it claims."""
 
+    def __init__(self, vendor):
+        self.db = SimpleNamespace(vendor=vendor)
+        self.sql, self.rows = None, []
+
+    def executemany(self, sql, rows):
+        self.sql, self.rows = sql, list(rows)
+
+    @contextmanager
+    def copy(self, sql):
+        self.sql = sql
+        yield SimpleNamespace(write_row=self.rows.append)
+
+
+STATEMENTS = {
+    "sqlite": r"INSERT INTO (\w+) \((.*?)\) VALUES \((.*)\)",
+    "postgresql": r"COPY (\w+) \((.*?)\) FROM STDIN()",
+}
+
+
+@pytest.mark.parametrize("vendor", STATEMENTS)
+def test_the_insert_statements_name_every_column_of_their_model(vendor):
     for model, (insert, insert_history) in INSERTS.items():
         columns = [field.column for field in model._meta.concrete_fields]
         for function, table, expected in (
@@ -147,12 +171,26 @@ def test_the_insert_statements_name_every_column_of_their_model():
                 [*columns, "history_date", "history_change_reason", "history_type", "history_user_id"],
             ),
         ):
-            recorder = Recorder()
-            function(recorder, [()])
-            match = re.fullmatch(r"INSERT INTO (\w+) \((.*?)\) VALUES \((.*)\)", recorder.sql)
+            recorder = Recorder(vendor)
+            function(recorder, [(1,), (2,)])
+            match = re.fullmatch(STATEMENTS[vendor], recorder.sql)
             assert match[1] == table
             assert [name.strip().strip('"') for name in match[2].split(",")] == expected
-            assert match[3].count("%s") == len(expected)
+            if vendor == "sqlite":
+                assert match[3].count("%s") == len(expected)
+            assert recorder.rows == [(1,), (2,)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_on_postgresql_the_fast_path_copies_rather_than_inserting_row_by_row(settings):
+    settings.DEBUG = True
+    with CaptureQueriesContext(connection) as captured:
+        call_command("seed_demo", "--patients", "24")
+    # Django records an executemany as "<n> times: <sql>"; a COPY is not recorded at all.
+    assert not [q["sql"] for q in captured if re.match(r"\d+ times: INSERT INTO treatments_", q["sql"])]
+    fast = Treatment.objects.filter(patient__mrn__gt="DEMO-000016")
+    assert fast.exists() and FollowUp.objects.filter(treatment__in=fast).exists()
+    assert fast.first().history.get().history_change_reason == "Demo data"
 
 
 def test_progress_bars_stay_off_a_captured_output(settings, capsys):

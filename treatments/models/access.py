@@ -25,6 +25,9 @@ class AccessEvent(models.Model):
         indexes = [
             # "Who opened this patient's record?" lists one patient's events newest first.
             models.Index(fields=["patient", "-at"], name="access_patient_at_idx"),
+            # The access log filtered by user, paged newest first by (at, id) (selectors.access_log):
+            # without it a user's page walks the time index past every other user's events.
+            models.Index(fields=["user", "-at", "-id"], name="access_user_at_idx"),
         ]
 
     def __str__(self):

@@ -6,29 +6,35 @@
 import logging
 
 from django.utils import timezone
-from django.views.generic import ListView, View
+from django.views.generic import TemplateView, View
 
 from clinic.mixins import RolePermissionMixin
 from clinic.writers import csv_response
-from treatments.filters.access_log import AccessLogFilter
-from treatments.selectors.access_log import access_log_csv, access_log_events
+from treatments.filters.access_log import AccessLogFilter, AccessLogPositionForm
+from treatments.selectors.access_log import access_log_csv, access_log_page
 
 log = logging.getLogger(__name__)
 
 
-class AccessLogView(RolePermissionMixin, ListView):
+class AccessLogView(RolePermissionMixin, TemplateView):
+    """Paged by Older and Newer from the newest event, never counted: see ``access_log_page``."""
+
     permission_required = "treatments.view_accessevent"
     template_name = "treatments/access_log.html"
-    context_object_name = "events"
-    paginate_by = 50
-
-    def get_queryset(self):
-        # An empty query string leaves the filter unbound: no errors shown, every event listed.
-        self.filters = AccessLogFilter(self.request.GET or None)
-        return access_log_events(filters=self.filters)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"filter_form": self.filters.form}
+        # An empty query string leaves the filter unbound: no errors shown, every event listed.
+        filters = AccessLogFilter(self.request.GET or None)
+        position = AccessLogPositionForm(self.request.GET)
+        where = position.cleaned_data if position.is_valid() else {}
+        page = access_log_page(filters=filters, before=where.get("before"), after=where.get("after"))
+        return super().get_context_data(**kwargs) | {
+            "filter_form": filters.form,
+            "page": page,
+            "events": page.events,
+            "paged": bool(where.get("before") or where.get("after")),
+            "position_error": position.message,
+        }
 
 
 class AccessLogExportView(RolePermissionMixin, View):
