@@ -1,4 +1,7 @@
-"""Fuzz cases: patients, the second factor, the signing password and the access-log filter."""
+"""Fuzz cases: patients, the second factor, the signing password, the access-log filter and its
+page links, and the protocol admin's "copy as new version" form."""
+
+import datetime as dt
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -6,10 +9,11 @@ from clinic.form_parts import VoidForm
 from clinic.forms import EnrolForm, PasswordConfirmForm, SecondFactorForm
 from clinic.models import StaleRecord
 from tests.security_cases.fuzz import EXAMPLES, FormCase, _request
-from treatments.filters.access_log import AccessLogFilter, AccessLogFilterForm
+from treatments.admin.protocol import CopyForm
+from treatments.filters.access_log import AccessLogFilter, AccessLogFilterForm, AccessLogPositionForm
 from treatments.forms.patients import PatientForm
 from treatments.models import Patient
-from treatments.selectors.access_log import access_log_events
+from treatments.selectors.access_log import access_log_events, access_log_page
 from treatments.services.patients import patient_save, patient_void
 
 
@@ -72,4 +76,20 @@ FORM_CASES = [
         save=lambda ctx, form: list(access_log_events(filters=AccessLogFilter(form.data))[:5]),
         saved=EXAMPLES,
     ),
+    FormCase(
+        AccessLogPositionForm,
+        "page link",
+        build=lambda ctx, data: AccessLogPositionForm(data),
+        save=lambda ctx, form: (
+            access_log_page(
+                filters=AccessLogFilter(None),
+                before=form.cleaned_data["before"],
+                after=form.cleaned_data["after"],
+            ).events
+        ),
+        saved=EXAMPLES,
+    ),
+    # The copy itself needs a governing version (tests/test_protocol_versions.py); fuzzing holds the
+    # form: any input is valid or refused with a message, never an exception.
+    FormCase(CopyForm, "copy protocol", build=lambda ctx, data: CopyForm(data, today=dt.date(2026, 12, 1))),
 ]
