@@ -38,6 +38,7 @@ ROLE_PERMISSIONS = {
         "treatments.void_treatment",
         "treatments.review_sideeffectreport",
         "treatments.complete_assessment",
+        "treatments.acknowledge_missed",
         "treatments.view_history",
     ],
     STAFF: list(_PATIENT_CARE),

@@ -87,3 +87,78 @@ def test_the_views_record_through_the_service(monkeypatch, staff_client, patient
     assert [(c["user"].username, c["patient_id"], c["action"]) for c in calls] == [
         ("staff", patient.pk, "view")
     ]
+
+
+# Issue 11: the follow-up and side-effect pages show a patient's name, phone and clinical details.
+
+
+def _events(patient=None) -> list[tuple[int, str]]:
+    events = AccessEvent.objects.order_by("id")
+    if patient is not None:
+        events = events.filter(patient=patient)
+    return list(events.values_list("patient_id", "action"))
+
+
+def test_a_follow_ups_page_records_a_view_of_its_patient(staff_client, make_treatment, patient):
+    followup = make_treatment(patient, sign=True).followups.get(kind="check_in")
+    before = AccessEvent.objects.count()
+    staff_client.get(reverse("followup_detail", args=[followup.pk]))
+    staff_client.get(reverse("followup_detail", args=[followup.pk]), {"action": "reschedule"})
+    assert _events()[before:] == [(patient.pk, "view"), (patient.pk, "view")]
+    # A refused action shows the page again: that is a view too.
+    staff_client.post(reverse("followup_reschedule", args=[followup.pk]), {"reschedule-reason": ""})
+    assert _events()[before:] == [(patient.pk, "view")] * 3
+
+
+def test_the_side_effect_pages_record_a_view_of_their_patient(
+    physician_client, make_treatment, make_report, patient
+):
+    treatment = make_treatment(patient, sign=True)
+    report = make_report(treatment, onset=treatment.treatment_date)
+    pages = [
+        reverse("sideeffect_detail", args=[report.pk]),
+        reverse("sideeffect_create", args=[patient.pk]),
+        reverse("sideeffect_update", args=[report.pk]),
+    ]
+    for url in pages:
+        before = AccessEvent.objects.count()
+        assert physician_client.get(url).status_code == 200
+        assert _events()[before:] == [(patient.pk, "view")], url
+    # The review's refusal shows the report page again: a view.
+    before = AccessEvent.objects.count()
+    physician_client.post(reverse("sideeffect_review", args=[report.pk]), {"assessment": ""})
+    assert _events()[before:] == [(patient.pk, "view")]
+
+
+def test_the_worklist_records_each_listed_patient_once_in_one_insert(
+    staff_client, make_patient, make_treatment, django_assert_num_queries
+):
+    """The rows show names, record numbers, phones and e-mails: each patient listed is accounted
+    for ("list"), once per page however many of their follow-ups it lists, in one INSERT."""
+    patients = [make_patient() for _ in range(3)]
+    for patient in patients:
+        make_treatment(patient, sign=True)  # each signed today: the call is due this week
+    staff_client.get(reverse("followup_list"))  # warm the session
+    before = AccessEvent.objects.count()
+    queries = _page_queries(staff_client, reverse("followup_list") + "?section=due_this_week")
+    assert sorted(_events()[before:]) == sorted((p.pk, "list") for p in patients)
+    inserts = [sql for sql in queries if "treatments_accessevent" in sql]
+    assert len(inserts) == 1 and inserts[0].startswith('INSERT INTO "treatments_accessevent"')
+    # A section with no rows lists nobody.
+    before = AccessEvent.objects.count()
+    staff_client.get(reverse("followup_list"), {"section": "recent"})
+    assert AccessEvent.objects.count() == before
+
+
+def test_the_side_effect_lists_record_each_listed_patient(
+    physician_client, make_treatment, make_report, make_patient
+):
+    listed = []
+    for _ in range(2):
+        treatment = make_treatment(make_patient(), sign=True)
+        make_report(treatment, onset=treatment.treatment_date, grade=3)
+        listed.append(treatment.patient_id)
+    for name in ("sideeffect_list", "sideeffect_review_queue"):
+        before = AccessEvent.objects.count()
+        assert physician_client.get(reverse(name)).status_code == 200
+        assert sorted(_events()[before:]) == sorted((pk, "list") for pk in listed), name

@@ -27,7 +27,7 @@ def clinic(make_patient, make_signed_treatment, make_report):
 def test_a_physician_sees_every_figure(clinic, physician):
     figures = dashboard_figures(user=physician, today=TODAY)
     assert figures["patient_count"] == 3
-    assert figures["followup_counts"] == {"due_today": 1, "due_this_week": 1, "overdue": 2}
+    assert figures["followup_counts"] == {"due_today": 1, "due_this_week": 1, "overdue": 2, "missed": 0}
     assert figures["review_queue_size"] == 1
     share = figures["side_effect_share"]
     # The last 30 days: the treatment of 2 January is older.

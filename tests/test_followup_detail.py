@@ -28,9 +28,13 @@ def test_the_page_shows_the_followup_its_forms_and_history(physician_client, fol
     call = followups["check_in"]
     page = physician_client.get(url("followup_detail", call)).content.decode()
     assert "Day 1–3 check-in call" in page and "Ada Lovelace" in page
-    assert "97 days overdue" in page  # window closed 12 February
-    for action in ("followup_complete", "followup_attempt", "followup_reschedule", "followup_cancel"):
-        assert f'action="{url(action, call)}"' in page
+    assert "97 days past its window (closed 12 Feb)" in page
+    # One action's form at a time (the primary one), the others as tabs that open theirs.
+    assert f'action="{url("followup_complete", call)}#action-area"' in page
+    for action in ("attempt", "reschedule", "cancel"):
+        assert f'href="?action={action}#action-area"' in page
+        chosen = physician_client.get(url("followup_detail", call), {"action": action}).content.decode()
+        assert f'action="{url("followup_" + action, call)}#action-area"' in chosen
     assert 'name="complete-decision"' not in page  # decisions belong to the assessment
     assert "History of this follow-up" in page and "Scheduled on signing" in page
 
@@ -159,9 +163,9 @@ def test_attempts_then_missed_through_the_page(staff_client, followups):
     assert "Wrong number" in page and "No answer" in page
     call.refresh_from_db()
     assert call.status == FollowUpStatus.MISSED and call.attempts.count() == 2
-    # Missed: only completing is offered.
-    assert f'action="{url("followup_complete", call)}"' in page
-    assert f'action="{url("followup_cancel", call)}"' not in page
+    # Missed: only completing is offered to staff (a physician also marks it seen).
+    assert f'action="{url("followup_complete", call)}#action-area"' in page
+    assert "?action=cancel" not in page and "?action=acknowledge" not in page
 
 
 def test_rescheduling_and_cancelling_through_the_page(staff_client, followups):

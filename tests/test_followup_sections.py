@@ -121,7 +121,13 @@ def test_recently_closed_keeps_completions_for_14_local_days_and_recent_misses(
     call.save()
     early.status = FollowUpStatus.MISSED
     early.save()  # window 12-26 February
-    # A missed follow-up stays listed until 14 days after its window closed (26 February).
+    # Not yet seen by a physician, it is in "Missed" (whatever its age), not in "recent".
+    assert list(FollowUp.objects.missed_unseen()) == [early]
+    assert "early_check" not in sections()["recently_closed"]
+    early.missed_seen_at, early.missed_seen_by = dt.datetime(2026, 1, 3, 9, tzinfo=berlin), staff
+    early.save()
+    assert list(FollowUp.objects.missed_unseen()) == []
+    # Seen, a missed follow-up stays listed until 14 days after its window closed (26 February).
     time_machine.move_to(dt.datetime(2026, 1, 17, 12, tzinfo=berlin), tick=False)
     assert sections()["recently_closed"] == ["check_in", "early_check"]  # 3 Jan is 14 days back
     time_machine.move_to(dt.datetime(2026, 1, 18, 12, tzinfo=berlin), tick=False)
@@ -141,4 +147,4 @@ def test_worklist_counts_agree_with_the_sections(patient, make_patient, make_sig
     counts = FollowUp.objects.worklist_counts()
     for name in ("due_today", "due_this_week", "overdue", "upcoming"):
         assert counts[name] == getattr(FollowUp.objects, name)().count(), name
-    assert counts == {"due_today": 1, "due_this_week": 1, "overdue": 3, "upcoming": 1}
+    assert counts == {"due_today": 1, "due_this_week": 1, "overdue": 3, "upcoming": 1, "missed": 0}

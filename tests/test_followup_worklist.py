@@ -60,8 +60,8 @@ def test_the_sections_show_who_is_due_and_who_is_overdue(staff_client, worklist)
     assert "Nothing here" in section(staff_client, "upcoming")  # the next step (early check) is 6 weeks out
     followup = FollowUp.objects.get(patient=worklist["today"], kind="check_in")
     detail = reverse("followup_detail", args=[followup.pk])
-    for anchor in ("complete", "attempt", "reschedule", "cancel"):
-        assert f'href="{detail}#{anchor}"' in due_today
+    for action in ("complete", "attempt", "reschedule", "cancel"):
+        assert f'href="{detail}?action={action}#action-area"' in due_today
 
 
 def test_optional_steps_are_marked(staff_client, make_patient, make_signed_treatment):

@@ -24,6 +24,7 @@ SECTION_ROWS = {
     "due_this_week": (TODAY + 3 * DAY, TODAY + 2 * DAY, TODAY + 4 * DAY, "scheduled"),
     "overdue": (TODAY - 10 * DAY, TODAY - 12 * DAY, TODAY - 8 * DAY, "scheduled"),
     "upcoming": (TODAY + 12 * DAY, TODAY + 10 * DAY, TODAY + 14 * DAY, "scheduled"),
+    "missed": (TODAY - 30 * DAY, TODAY - 31 * DAY, TODAY - 28 * DAY, "missed"),  # not yet seen
     "recent": (TODAY - 2 * DAY, TODAY - 3 * DAY, TODAY - DAY, "completed"),
 }
 
@@ -88,8 +89,9 @@ def test_the_worklist_runs_the_same_queries_at_5_and_50_rows_per_section(
             SECTION_ROWS, rows
         )
         for params in ({}, {"kind": "check_in"}, {"section": "overdue", "page": "2"}, {"section": "recent"}):
-            # session, user, roles and permissions, then the counts, the rows and the physician select
-            with django_assert_num_queries(6):
+            # session, user, roles and permissions, then the counts, the rows, the physician select
+            # and the access events of the patients listed (one INSERT)
+            with django_assert_num_queries(7):
                 assert staff_client.get(URL, params).status_code == 200
 
 
@@ -220,12 +222,16 @@ def test_recently_completed_pages_through_its_completed_then_its_missed_follow_u
             window_start=closed - 2 * DAY,
             window_end=closed,
             status="missed",
+            missed_seen_at=timezone.now(),  # seen by a physician: in "recent", no longer in "missed"
+            missed_seen_by=staff,
             created_by=staff,
         )
         followup.save()
     expected = [
         *completed.order_by("-completed_at").values_list("pk", flat=True),
-        *FollowUp.objects.filter(status="missed", window_end__gte=TODAY - 14 * DAY)
+        *FollowUp.objects.filter(
+            status="missed", window_end__gte=TODAY - 14 * DAY, missed_seen_at__isnull=False
+        )
         .order_by("-window_end")
         .values_list("pk", flat=True),
     ]
@@ -234,4 +240,4 @@ def test_recently_completed_pages_through_its_completed_then_its_missed_follow_u
     pages = [followup_worklist(filters=None, today=TODAY, section="recent", page=page) for page in (1, 2, 3)]
     assert [row.pk for page in pages for row in page.section.rows] == expected
     assert [page.section.count for page in pages] == [5, 5, 5]
-    assert [row.outcome for row in pages[2].section.rows] == ["missed"]
+    assert [row.timing for row in pages[2].section.rows] == ["Missed · seen"]

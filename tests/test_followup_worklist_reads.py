@@ -25,6 +25,7 @@ EVERYTHING = {
     "due_this_week": [("Will", "check_in")],
     "overdue": [("Olga", "check_in"), ("Olga", "early_check")],
     "upcoming": [("Uma", "early_check")],
+    "missed": [],
     "recent": [("Uma", "check_in")],
 }
 NOTHING = dict.fromkeys(EVERYTHING, [])
@@ -63,11 +64,26 @@ def test_without_filters_every_section_has_its_rows_and_counts(clinic, django_as
         worklist = followup_worklist(filters=WorklistFilter(None), today=TODAY, section="overdue")
     assert rows(WorklistFilter(None)) == EVERYTHING
     counts = {section.key: section.count for section in worklist.sections}
-    assert counts == {"due_today": 1, "due_this_week": 1, "overdue": 2, "upcoming": 1, "recent": 1}
-    assert followup_counts(today=TODAY) == {"due_today": 1, "due_this_week": 1, "overdue": 2, "upcoming": 1}
+    assert counts == {
+        "due_today": 1,
+        "due_this_week": 1,
+        "overdue": 2,
+        "upcoming": 1,
+        "missed": 0,
+        "recent": 1,
+    }
+    assert followup_counts(today=TODAY) == {
+        "due_today": 1,
+        "due_this_week": 1,
+        "overdue": 2,
+        "upcoming": 1,
+        "missed": 0,
+    }
     overdue = worklist.section.rows
-    assert [row.overdue_days for row in overdue] == [56, 3]  # windows closed on 5 Jan and 27 Feb
-    assert [row.outcome for row in overdue] == ["56 days", "3 days"]
+    assert [row.timing for row in overdue] == [  # windows closed on 5 Jan and 27 Feb
+        "56 days past its window (closed 5 Jan)",
+        "3 days past its window (closed 27 Feb)",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +107,7 @@ def test_each_filter_narrows_every_section(clinic, params, expected):
     assert rows(filters) == expected
     counts = followup_counts(today=TODAY, filters=filters)
     assert counts == {
-        key: len(expected[key]) for key in ("due_today", "due_this_week", "overdue", "upcoming")
+        key: len(expected[key]) for key in ("due_today", "due_this_week", "overdue", "upcoming", "missed")
     }
 
 
@@ -152,7 +168,7 @@ def test_a_section_shows_at_most_the_limit_but_counts_all(clinic, monkeypatch):
     overdue = followup_worklist(filters=None, today=TODAY, section="overdue").section
     assert (overdue.key, len(overdue.rows), overdue.count) == ("overdue", 1, 2)
     second = followup_worklist(filters=None, today=TODAY, section="overdue", page=2).section
-    assert [row.overdue_days for row in overdue.rows + second.rows] == [56, 3]
+    assert [row.timing.split(" ")[0] for row in overdue.rows + second.rows] == ["56", "3"]
 
 
 def test_reminders_go_to_a_physicians_own_patients_and_to_staff_for_all(clinic, physician, staff):

@@ -102,37 +102,44 @@ def test_the_tab_bar_is_links_with_counts_and_the_current_tab_marked(staff_clien
     assert link.format(" active", "overdue", current, "Overdue", "text-bg-danger", 1) in nav
     assert link.format("", "due_today", "", "Due today", "text-bg-secondary", 1) in nav
     assert link.format("", "upcoming", "", "Upcoming", "text-bg-secondary", 0) in nav
-    assert nav.count("<a ") == 5 and nav.count('aria-current="page"') == 1 and "<script" not in nav
+    assert nav.count("<a ") == 6 and nav.count('aria-current="page"') == 1 and "<script" not in nav
     assert "Overdue, Olga" in shown_section(page) and "Today, Tess" not in page
 
 
 def test_a_row_says_what_its_dates_say(staff_client, olga, tess):
     due_today = shown_section(staff_client.get(URL, {"section": "due_today"}).content.decode())
     assert "Sun 2026-03-01" in due_today and "window 02-28 – 03-02" in due_today
-    assert "due 1 day ago" in due_today and "tess@example.com" in due_today
+    assert "Due 1 day ago · window closes today" in due_today and "tess@example.com" in due_today
     call = FollowUp.objects.get(patient=tess, kind="check_in")
     assert f'<a href="{reverse("patient_detail", args=[tess.pk])}">Today, Tess</a>' in due_today
-    for anchor in ("complete", "attempt", "reschedule", "cancel"):
-        assert f'href="{reverse("followup_detail", args=[call.pk])}#{anchor}"' in due_today
+    for action in ("complete", "attempt", "reschedule", "cancel"):
+        assert f'href="{reverse("followup_detail", args=[call.pk])}?action={action}#action-area"' in due_today
     overdue = shown_section(staff_client.get(URL, {"section": "overdue"}).content.decode())
-    assert '<span class="badge text-bg-danger">56 days</span>' in overdue
-    assert '<span class="badge text-bg-danger">3 days</span>' in overdue
-    assert 'href="tel:+1 555 010 1111"' in overdue and "none on file" not in overdue
+    assert 'text-bg-danger">56 days past its window (closed 5 Jan)</span>' in overdue
+    assert 'text-bg-danger">3 days past its window (closed 27 Feb)</span>' in overdue
+    assert 'href="tel:+1 555 010 1111"' in overdue and "no phone or e-mail on file" not in overdue
 
 
-def test_closed_rows_show_their_outcome_and_only_the_actions_left(staff_client, staff, olga, tess):
+def test_closed_rows_show_their_outcome_and_only_the_actions_left(
+    staff_client, physician_client, staff, olga, tess
+):
     call = FollowUp.objects.get(patient=tess, kind="check_in")
     followup_complete(followup=call, user=staff, data={"contact": "call"})
     check = FollowUp.objects.get(patient=olga, kind="early_check")
     followup_record_attempt(followup=check, user=staff, contact="call", outcome="no_answer", mark_missed=True)
     recent = shown_section(staff_client.get(URL, {"section": "recent"}).content.decode())
-    assert '<th scope="col">Outcome</th>' in recent
-    assert '<span class="badge text-bg-success">completed 2026-03-02</span>' in recent
-    assert '<span class="badge text-bg-warning">missed</span>' in recent and "1 attempt<" in recent
-    # The completed call can only be viewed; the missed check can still be completed.
+    assert '<th scope="col">Status</th>' in recent
+    assert 'text-bg-success">Completed 2 Mar</span>' in recent
+    # The completed call can only be viewed.
     assert f'<a href="{reverse("followup_detail", args=[call.pk])}">View</a>' in recent
+    # The missed check waits in "Missed" for a physician; it can still be completed.
+    missed = shown_section(staff_client.get(URL, {"section": "missed"}).content.decode())
+    assert 'text-bg-warning">Missed · not yet seen by a physician</span>' in missed and "1 attempt<" in missed
     check_url = reverse("followup_detail", args=[check.pk])
-    assert f'href="{check_url}#complete">Complete</a>' in recent and f"{check_url}#attempt" not in recent
+    assert f'href="{check_url}?action=complete#action-area">Complete</a>' in missed
+    assert f"{check_url}?action=attempt" not in missed and "?action=acknowledge" not in missed
+    for_physician = shown_section(physician_client.get(URL, {"section": "missed"}).content.decode())
+    assert f'href="{check_url}?action=acknowledge#action-area">Mark seen</a>' in for_physician
 
 
 def test_who_may_only_view_follow_ups_gets_view_links(olga):
@@ -140,7 +147,7 @@ def test_who_may_only_view_follow_ups_gets_view_links(olga):
     viewer.permissions.add(Permission.objects.get(codename="view_followup"))
     client = client_for(make_user("viewer", "Worklist viewer"))
     overdue = shown_section(client.get(URL, {"section": "overdue"}).content.decode())
-    assert overdue.count(">View</a>") == 2 and "#complete" not in overdue
+    assert overdue.count(">View</a>") == 2 and "?action=" not in overdue
 
 
 def test_names_are_escaped_in_the_rows(staff_client, make_patient, make_signed_treatment):

@@ -219,6 +219,7 @@ def test_the_worklist_sections_read_the_status_indexes(clinic, db, section):
                 "followup_status_due_idx",
                 "followup_worklist_overdue_idx",
                 "followup_status_done_idx",
+                "followup_missed_unseen_idx",  # "Missed": the missed ones not yet seen
                 "treatments_followup_pkey",
             ),
         )
@@ -310,6 +311,7 @@ def test_the_dashboard_cards_read_the_scheduled_followups_only(clinic, db):
             "followup_status_due_idx",
             "followup_worklist_overdue_idx",
             "followup_status_done_idx",
+            "followup_missed_unseen_idx",  # the "missed, not yet seen" card
         ),
     )
 

@@ -106,6 +106,7 @@ VALID_POST = {
         "reschedule-reason": "Travelling",
         "reschedule-version": obj.version,
     },
+    "followup_acknowledge": lambda obj, f: {"acknowledge-version": obj.version},
     "sideeffect_create": lambda obj, f: _report_data(obj.treatments.get()),
     "sideeffect_update": lambda obj, f: (
         _report_data(obj.treatment) | {"grade": "2", "reason": "Grade checked", "version": obj.version}
@@ -118,7 +119,14 @@ VALID_POST = {
 CSRF_ROLE = dict.fromkeys(("lot_create", "lot_update", "lot_recall"), "clinic_admin")
 CSRF_FORM_PAGE = {
     **dict.fromkeys(
-        ("followup_complete", "followup_attempt", "followup_cancel", "followup_reschedule"), "followup_detail"
+        (
+            "followup_complete",
+            "followup_attempt",
+            "followup_cancel",
+            "followup_reschedule",
+            "followup_acknowledge",
+        ),
+        "followup_detail",
     ),
     "sideeffect_review": "sideeffect_detail",
     "calendar_feed_create": "calendar_feed_manage",

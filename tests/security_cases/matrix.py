@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from faq.models import Entry
 from treatments.services.calendar import calendar_feed_create
+from treatments.services.followup_actions import followup_record_attempt
 
 ROLES = ("physician", "staff", "clinic_admin", "no_role", "anonymous")
 LOGIN = "login"  # anonymous: a redirect to the login page with ?next=
@@ -39,6 +40,15 @@ def _report(f):
     return f.make_report(treatment, onset=treatment.treatment_date)
 
 
+def _missed(f):
+    followup = _signed(f).followups.get(kind="check_in")
+    followup_record_attempt(
+        followup=followup, user=f.staff, contact="call", outcome="no_answer", mark_missed=True
+    )
+    followup.refresh_from_db()
+    return followup
+
+
 OBJECTS = {
     "patient": lambda f: f.make_patient(),
     "patient with a signed treatment": lambda f: _signed(f).patient,
@@ -46,6 +56,7 @@ OBJECTS = {
     "signed treatment": _signed,
     "lot": lambda f: f.make_lot(),
     "follow-up": lambda f: _signed(f).followups.get(kind="check_in"),
+    "missed follow-up": lambda f: _missed(f),
     "side-effect report": _report,
     "FAQ entry": lambda f: Entry.objects.published().first(),
     "calendar feed of the physician": lambda f: calendar_feed_create(user=f.physician)[0],
@@ -119,6 +130,11 @@ EXPECTED = {
         )
         for name in ("followup_complete", "followup_attempt", "followup_cancel", "followup_reschedule")
     },
+    # Only physicians acknowledge a missed follow-up as seen (a form of its version alone: an
+    # empty POST acknowledges it).
+    "followup_acknowledge": View(
+        get=row(405, 403, 403, 403), post=row(302, 403, 403, 403), obj="missed follow-up", changes_state=True
+    ),
     # Side effects: the care team reports and amends; physicians review and void.
     "sideeffect_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
     "sideeffect_review_queue": View(get=row(200, 403, 403, 403), post=row(405, 403, 403, 403)),

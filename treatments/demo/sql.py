@@ -177,8 +177,8 @@ def _insert_followup(cursor, rows):
             "voided_at, voided_by_id, void_reason, treatment_id, patient_id, step_id, "
             "step_name, kind, is_assessment, due_on, window_start, window_end, status, "
             "contact, completed_at, completed_by_id, pain, global_impression, energy, "
-            "flare_up, new_side_effects, decision, home_care_protocol, status_reason, notes) "
-            "FROM STDIN"
+            "flare_up, new_side_effects, decision, home_care_protocol, status_reason, "
+            "missed_seen_at, missed_seen_by_id, notes) FROM STDIN"
         ) as copy:
             _write_rows(copy, rows)
     else:
@@ -187,8 +187,9 @@ def _insert_followup(cursor, rows):
             "voided_at, voided_by_id, void_reason, treatment_id, patient_id, step_id, step_name, kind, "
             "is_assessment, due_on, window_start, window_end, status, contact, completed_at, "
             "completed_by_id, pain, global_impression, energy, flare_up, new_side_effects, decision, "
-            "home_care_protocol, status_reason, notes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "home_care_protocol, status_reason, missed_seen_at, missed_seen_by_id, notes) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
 
@@ -203,8 +204,8 @@ def _insert_followup_history(cursor, rows):
             "step_id, step_name, kind, is_assessment, due_on, window_start, window_end, "
             "status, contact, completed_at, completed_by_id, pain, global_impression, "
             "energy, flare_up, new_side_effects, decision, home_care_protocol, "
-            "status_reason, notes, history_date, history_change_reason, history_type, "
-            "history_user_id) FROM STDIN"
+            "status_reason, missed_seen_at, missed_seen_by_id, notes, history_date, "
+            "history_change_reason, history_type, history_user_id) FROM STDIN"
         ) as copy:
             _write_rows(copy, rows)
     else:
@@ -213,10 +214,10 @@ def _insert_followup_history(cursor, rows):
             "version, voided_at, voided_by_id, void_reason, treatment_id, patient_id, step_id, "
             "step_name, kind, is_assessment, due_on, window_start, window_end, status, contact, "
             "completed_at, completed_by_id, pain, global_impression, energy, flare_up, "
-            "new_side_effects, decision, home_care_protocol, status_reason, notes, history_date, "
-            "history_change_reason, history_type, history_user_id) VALUES (%s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s)",
+            "new_side_effects, decision, home_care_protocol, status_reason, missed_seen_at, "
+            "missed_seen_by_id, notes, history_date, history_change_reason, history_type, history_user_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
 

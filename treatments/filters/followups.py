@@ -26,7 +26,23 @@ class SelectField:
 
 # django-filter calls these with the request for each form, so the choices are read per page view.
 def physicians(request):
-    return get_user_model().objects.filter(groups__name=PHYSICIAN, is_active=True).order_by("last_name")
+    return (
+        get_user_model()
+        .objects.filter(groups__name=PHYSICIAN, is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class PhysicianChoiceField(forms.ModelChoiceField):
+    """Physicians by full name, as the rows and the follow-up page show them (the user name only
+    for an account with no name)."""
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class PhysicianFilter(django_filters.ModelChoiceFilter):
+    field_class = PhysicianChoiceField
 
 
 def active_patients(request):
@@ -48,7 +64,7 @@ class WorklistPatientFilter(django_filters.ModelChoiceFilter):
 class WorklistFilter(ListFilterSet):
     """Any active patient may be asked for by id; the select offers only those on the worklist."""
 
-    physician = django_filters.ModelChoiceFilter(
+    physician = PhysicianFilter(
         label="Physician",
         queryset=physicians,
         empty_label="All physicians",

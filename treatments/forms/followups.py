@@ -105,3 +105,14 @@ class FollowUpRescheduleForm(forms.Form):
             f"Inside the window ({followup.window_start:%Y-%m-%d} to {followup.window_end:%Y-%m-%d}) only "
             "the due date moves; outside it the window moves along, keeping its width."
         )
+
+
+class FollowUpAcknowledgeForm(forms.Form):
+    """A physician has seen that the follow-up was missed (the page says what follows from it)."""
+
+    version = VersionField()
+
+    def __init__(self, *args, followup: FollowUp, **kwargs):
+        kwargs.setdefault("prefix", "acknowledge")
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("version", followup.version)

@@ -12,6 +12,8 @@ class AccessEvent(models.Model):
         VIEW = "view", "Viewed record"
         EXPORT = "export", "Exported data"
         PRINT = "print", "Printed document"
+        # A list page showed the patient's name and contact details (the follow-up worklist).
+        LIST = "list", "Listed on a worklist"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

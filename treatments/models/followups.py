@@ -1,6 +1,7 @@
 """Follow-ups scheduled from a signed treatment, and the contact attempts made for them."""
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Least
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from simple_history.models import HistoricalRecords
 
 from clinic.models import ClinicalQuerySet, ClinicalRecord
@@ -59,6 +62,7 @@ COUNT_ORDER = {
     "due_this_week": ("due_on",),
     "overdue": ("window_end",),
     "upcoming": ("due_on",),
+    "missed": ("window_end", "due_on", "id"),
 }
 
 
@@ -96,7 +100,8 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 class FollowUpQuerySet(ClinicalQuerySet):
     """Read filters of the worklist. Every open follow-up due within the next 30 days or overdue
-    falls into exactly one of due_today / due_this_week / upcoming / overdue."""
+    falls into exactly one of due_today / due_this_week / upcoming / overdue; a missed one is in
+    "missed" until a physician has seen it, then in "recent" for 14 days after its window closed."""
 
     def open(self):
         return self.active().filter(status=FollowUpStatus.SCHEDULED)
@@ -126,9 +131,13 @@ class FollowUpQuerySet(ClinicalQuerySet):
         )
 
     def recently_closed(self, today: dt.date | None = None):
-        """Completed in the last 14 days, and missed ones whose window closed in that time (a
-        missed follow-up can still be completed when the patient calls back)."""
+        """Completed in the last 14 days, and missed ones a physician has seen whose window closed
+        in that time (a missed follow-up can still be completed when the patient calls back)."""
         return self.active().filter(section_conditions(today or timezone.localdate())["recent"])
+
+    def missed_unseen(self, today: dt.date | None = None):
+        """Missed and not yet seen by a physician, however long ago (followup_missed_unseen_idx)."""
+        return self.active().filter(MISSED_UNSEEN)
 
     def for_physician(self, user):
         """Follow-ups of the treatments this physician gave."""
@@ -195,6 +204,11 @@ class FollowUpQuerySet(ClinicalQuerySet):
         return row or dict.fromkeys(conditions, 0)
 
 
+# Missed follow-ups stay in the worklist's "Missed" section until a physician has seen them
+# (followup_acknowledge_missed), whatever their age: a missed contact is a clinical signal.
+MISSED_UNSEEN = Q(status=FollowUpStatus.MISSED, missed_seen_at__isnull=True)
+
+
 def section_conditions(today: dt.date) -> dict[str, Q]:
     """Each worklist section's rule as one condition, the same as the QuerySet methods above."""
     day = dt.timedelta(days=1)
@@ -211,6 +225,7 @@ def section_conditions(today: dt.date) -> dict[str, Q]:
         "upcoming": scheduled
         & Q(due_on__gte=today + WEEK_DAYS * day, due_on__lte=today + UPCOMING_DAYS * day),
         "recent": completed | missed,
+        "missed": MISSED_UNSEEN,
     }
 
 
@@ -228,10 +243,72 @@ def recent_parts(today: dt.date) -> tuple[tuple[Q, tuple[str, ...]], ...]:
                 status=FollowUpStatus.MISSED,
                 window_end__gte=since,
                 due_on__gte=since - dt.timedelta(days=WINDOW_AFTER_MAX_DAYS),
+                # not yet seen: in "Missed" instead (each follow-up is in one section)
+                missed_seen_at__isnull=False,
             ),
             ("window_end",),
         ),
     )
+
+
+class Timing(NamedTuple):
+    """Where a follow-up stands on a day, in the worklist's terms: the section its dates and status
+    put it in (section_conditions; None when it is in none), and the words its row and its page
+    show, so that a row never says something its section contradicts."""
+
+    section: str | None
+    words: str
+    badge: str  # the badge's classes
+
+
+def short_date(day: dt.date, today: dt.date) -> str:
+    """ "5 Dec", with the year when it is not this year's ("5 Dec 2025")."""
+    text = f"{day.day} {str(MONTHS_3[day.month]).title()}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def _in_days(days: int) -> str:
+    return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+
+
+def followup_timing(
+    *,
+    status: str,
+    due_on: dt.date,
+    window_end: dt.date,
+    today: dt.date,
+    completed_on: dt.date | None = None,
+    missed_seen: bool = False,
+) -> Timing:
+    """The section and the words of a follow-up on ``today``, by the rules of section_conditions
+    (tests/test_followup_timing.py holds the two together)."""
+    if status == FollowUpStatus.COMPLETED:
+        recent = completed_on is not None and completed_on >= today - dt.timedelta(days=RECENT_DAYS)
+        done = f"Completed {short_date(completed_on, today)}" if completed_on else "Completed"
+        return Timing("recent" if recent else None, done, "text-bg-success")
+    if status == FollowUpStatus.MISSED:
+        if not missed_seen:
+            return Timing("missed", "Missed · not yet seen by a physician", "text-bg-warning")
+        recent = window_end >= today - dt.timedelta(days=RECENT_DAYS)
+        return Timing("recent" if recent else None, "Missed · seen", "text-bg-secondary")
+    if status != FollowUpStatus.SCHEDULED:
+        return Timing(None, "Cancelled", "text-bg-secondary")
+    if window_end < today:
+        late = (today - window_end).days
+        words = f"{late} day{pluralize(late)} past its window (closed {short_date(window_end, today)})"
+        return Timing("overdue", words, "text-bg-danger")
+    if due_on <= today:
+        ago = (today - due_on).days
+        due = "Due today" if ago == 0 else f"Due {ago} day{pluralize(ago)} ago"
+        closes = (
+            "window closes today"
+            if window_end == today
+            else f"window open until {short_date(window_end, today)}"
+        )
+        return Timing("due_today", f"{due} · {closes}", "text-bg-warning" if ago else "text-bg-primary")
+    ahead = (due_on - today).days
+    section = "due_this_week" if ahead < WEEK_DAYS else "upcoming" if ahead <= UPCOMING_DAYS else None
+    return Timing(section, f"Due {_in_days(ahead)}", "text-bg-light border")
 
 
 class FollowUp(ClinicalRecord):
@@ -270,6 +347,16 @@ class FollowUp(ClinicalRecord):
     decision = models.CharField(max_length=20, choices=Decision, blank=True)
     home_care_protocol = models.TextField("home-care protocol", blank=True)
     status_reason = models.TextField("reason (cancelled, rescheduled)", blank=True)
+    # A physician has seen that this follow-up was missed (it then leaves the "Missed" section).
+    missed_seen_at = models.DateTimeField("missed follow-up seen", null=True, blank=True)
+    missed_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="missed follow-up seen by",
+    )
     notes = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -282,6 +369,7 @@ class FollowUp(ClinicalRecord):
         verbose_name_plural = "follow-ups"
         permissions = [
             ("complete_assessment", "Can complete the 3-month assessment and decide further treatment"),
+            ("acknowledge_missed", "Can acknowledge a missed follow-up as seen"),
         ]
         constraints = ClinicalRecord.Meta.constraints + [
             models.CheckConstraint(
@@ -320,6 +408,16 @@ class FollowUp(ClinicalRecord):
             models.CheckConstraint(
                 condition=Q(decision="") | Q(is_assessment=True), name="followup_decision_at_assessment"
             ),
+            # Seen by someone at some time, both or neither; only a follow-up that was missed is
+            # seen as missed (it may be completed later, when the patient calls back: kept then).
+            models.CheckConstraint(
+                condition=Q(missed_seen_at__isnull=True, missed_seen_by__isnull=True)
+                | (
+                    Q(missed_seen_at__isnull=False, missed_seen_by__isnull=False)
+                    & Q(status__in=["missed", "completed"])
+                ),
+                name="followup_missed_seen_by_whom",
+            ),
         ]
         indexes = [
             # The worklist: open follow-ups by due date, and overdue ones by window end.
@@ -345,6 +443,13 @@ class FollowUp(ClinicalRecord):
             models.Index(
                 fields=["status", "due_on", "window_end", "voided_at"], name="followup_dashboard_cards_idx"
             ),
+            # The worklist's "Missed" section and the dashboard's card (missed, not yet seen, not
+            # voided; by window end): few rows, whatever the age of the clinic.
+            models.Index(
+                fields=["window_end", "due_on", "id"],
+                condition=Q(status="missed", missed_seen_at__isnull=True, voided_at__isnull=True),
+                name="followup_missed_unseen_idx",
+            ),
         ]
 
     def __str__(self):
@@ -358,6 +463,18 @@ class FollowUp(ClinicalRecord):
     def can_be_completed(self) -> bool:
         """Scheduled ones, and missed ones when the patient gets back in touch."""
         return self.status in (FollowUpStatus.SCHEDULED, FollowUpStatus.MISSED) and not self.is_voided
+
+    def timing(self, today: dt.date | None = None) -> Timing:
+        today = today or timezone.localdate()
+        completed_on = timezone.localtime(self.completed_at).date() if self.completed_at else None
+        return followup_timing(
+            status=self.status,
+            due_on=self.due_on,
+            window_end=self.window_end,
+            today=today,
+            completed_on=completed_on,
+            missed_seen=self.missed_seen_at is not None,
+        )
 
     def days_overdue(self, today: dt.date | None = None) -> int:
         today = today or timezone.localdate()

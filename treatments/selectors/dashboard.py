@@ -20,14 +20,17 @@ from treatments.selectors.side_effect_figures import (
 from treatments.selectors.side_effects import side_effect_review_queue
 
 # The worklist sections the dashboard has a card for ("upcoming" has none: counting a month ahead
-# would read a month of follow-ups for a figure nobody sees).
-FOLLOWUP_CARDS = ("due_today", "due_this_week", "overdue")
+# would read a month of follow-ups for a figure nobody sees). "missed" counts the missed ones no
+# physician has seen yet (followup_missed_unseen_idx: a partial index of those rows only).
+FOLLOWUP_CARDS = ("due_today", "due_this_week", "overdue", "missed")
 
 
 def followup_cards(*, today: dt.date) -> dict[str, int]:
-    """Open follow-ups due today, later this week and overdue, by the worklist's own section rules,
-    in one query, each counted up to COUNT_CAP + 1 as the worklist's tabs are (the card then says
-    "500+"): an index range of at most that many entries per card, whatever the clinic's size."""
+    """Open follow-ups due today, later this week and overdue, and the missed ones no physician has
+    seen yet, by the worklist's own section rules, in one query, each counted up to COUNT_CAP + 1
+    as the worklist's tabs are (the card then says "500+"): an index range of at most that many
+    entries per card, whatever the clinic's size. Not cached: a card a call just changed must
+    change with it."""
     conditions = {
         key: condition for key, condition in section_conditions(today).items() if key in FOLLOWUP_CARDS
     }

@@ -9,11 +9,12 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.html import format_html
+from django.utils.html import format_html_join
 
 from treatments.filters.followups import WorklistFilter
-from treatments.models import FollowUp, FollowUpAttempt, FollowUpStatus
-from treatments.models.followups import COUNT_CAP, recent_parts
+from treatments.models import FollowUp, FollowUpAttempt
+from treatments.models.followups import COUNT_CAP, followup_timing, recent_parts
+from treatments.services.followup_actions import ACTIONS, followup_allowed_actions
 
 # Rows per page of a worklist section; the section's full count is always shown, and a "more" link
 # opens the section's next page.
@@ -43,17 +44,24 @@ SECTIONS = (
     ),
     ("upcoming", "Upcoming", "Due in the next 30 days, after this week.", "upcoming", BY_DUE_DATE),
     (
+        "missed",
+        "Missed",
+        "Marked missed and not yet seen by a physician.",
+        "missed_unseen",
+        ("window_end", "due_on", "id"),
+    ),
+    (
         "recent",
         "Recently completed",
-        "Completed or missed in the last 14 days.",
+        "Completed, or missed and seen, in the last 14 days.",
         "recently_closed",
         RECENT_ORDER,
     ),
 )
-CLOSED_SECTIONS = ("recent",)
+CLOSED_SECTIONS = ("missed", "recent")
 # The section the page opens on when none is asked for: the first of these with follow-ups. Due
 # today first (its window closes soonest, a call now still makes it), then the overdue ones.
-URGENCY = ("due_today", "overdue", "due_this_week", "upcoming", "recent")
+URGENCY = ("due_today", "overdue", "missed", "due_this_week", "upcoming", "recent")
 
 
 @dataclasses.dataclass
@@ -125,16 +133,15 @@ class WorklistRow:
     attempts_label: str  # "2 attempts", or "" when there were none
     due: str  # "Mon 2026-03-02"
     window: str  # "03-01 – 03-03"
-    due_ago: str  # "due 3 days ago" while the window is still open, else ""
-    overdue_days: int
-    outcome: str  # the Overdue/Outcome column: "completed 2026-03-01", "missed", "3 days", or ""
-    outcome_class: str  # the badge's colour, with ``outcome``
-    # The actions of someone who may work the follow-up, as (label, link); none for the others,
-    # who get a "View" link.
+    section: str | None  # the section its dates put it in (followup_timing): the one it is listed in
+    timing: str  # "Due 14 days ago · window open until 5 Dec", "3 days past its window (closed …)"
+    timing_class: str  # the badge's classes, with ``timing``
+    # The actions this user may take (action_refusal), as (label, link), the primary one first;
+    # none for the others, who get a "View" link.
     actions: tuple[tuple[str, str], ...]
-    # The same as links (ACTION_LINKS, one format_html per row): the template prints one value,
-    # not a loop of four, which was a third of a row's rendering time.
-    actions_html: str
+    # The other actions as links for the row's "More" menu (one format_html per row: the template
+    # prints one value, not a loop, which was a third of a row's rendering time).
+    more_html: str
 
 
 @dataclasses.dataclass
@@ -172,12 +179,18 @@ def default_section(totals: dict[str, int]) -> str:
 
 
 def followup_worklist(
-    *, filters: WorklistFilter | None, today: dt.date, section: str | None = None, page: int = 1
+    *,
+    filters: WorklistFilter | None,
+    today: dt.date,
+    section: str | None = None,
+    page: int = 1,
+    user=None,
 ) -> Worklist:
     """Every section's count, and one page of SECTION_LIMIT rows of one section: ``section`` at
     ``page`` (a page past the end shows the last), or, when ``section`` names none, the first page
     of the most urgent section with follow-ups. Two queries whatever the number of rows (and those
-    of the filters' own checks): the counts, then the page's rows with their attempts counted."""
+    of the filters' own checks): the counts, then the page's rows with their attempts counted.
+    Each row offers the actions ``user`` may take (none without a user)."""
     followups = _filtered(filters)
     totals = followups.worklist_totals(today)
     by_default = section not in section_keys()
@@ -193,7 +206,8 @@ def followup_worklist(
         number = min(max(page, 1), last_page)
         start = (number - 1) * SECTION_LIMIT
         ids = _page_ids(followups, key, method, order, today, start)
-        shown = WorklistSection(key, title, help_text, _rows(ids, order, today), count, page=number)
+        rows = _rows(ids, order, today, user)
+        shown = WorklistSection(key, title, help_text, rows, count, page=number)
         sections.append(shown)
     return Worklist(sections, shown, by_default)
 
@@ -206,6 +220,7 @@ def _page_ids(followups, key: str, method: str, order, today: dt.date, start: in
     end = start + SECTION_LIMIT
     if key != "recent":
         return getattr(followups, method)(today).order_by(*order).values("pk")[start:end]
+    # (recent_parts are the whole section: its missed part holds the seen ones only)
     active = followups.active()
     first, *others = (
         FollowUp.objects.filter(pk__in=active.filter(condition).order_by(*part_order).values("pk")[:end])
@@ -232,27 +247,16 @@ ROW_FIELDS = (
     "kind",
     "step__optional",
     "status",
+    "is_assessment",
     "due_on",
     "window_start",
     "window_end",
     "completed_at",
+    "missed_seen_at",
     "attempt_count",
 )
-ACTIONS = {
-    FollowUpStatus.SCHEDULED: (
-        ("Complete", "#complete"),
-        ("Attempt", "#attempt"),
-        ("Reschedule", "#reschedule"),
-        ("Cancel", "#cancel"),
-    ),
-    FollowUpStatus.MISSED: (("Complete", "#complete"),),
-}
-
-# The actions' links per status, as format_html strings for the follow-up's page at {url}.
-ACTION_LINKS = {
-    status: " ".join(f'<a href="{{url}}{anchor}">{label}</a>' for label, anchor in actions)
-    for status, actions in ACTIONS.items()
-}
+# (#action-area: on a phone the action's form is below the follow-up's details)
+MORE_LINK = '<a href="{}?action={}#action-area">{}</a>'
 
 
 def _url_maker(name: str):
@@ -262,32 +266,51 @@ def _url_maker(name: str):
     return lambda pk: f"{before}{pk}{after}"
 
 
-def _days(number: int) -> str:
-    return f"{number} day{pluralize(number)}"
+def _action_maker(user):
+    """The actions a user may take per follow-up state, asked of the services' rule once per state
+    on a page (a handful of states, whatever the number of rows)."""
+    known: dict[tuple, tuple[str, ...]] = {}
+
+    def actions(status: str, is_assessment: bool, missed_seen: bool) -> tuple[str, ...]:
+        if user is None:
+            return ()
+        state = (status, is_assessment, missed_seen)
+        if state not in known:
+            known[state] = followup_allowed_actions(
+                user=user, status=status, is_assessment=is_assessment, missed_seen=missed_seen
+            )
+        return known[state]
+
+    return actions
 
 
-def _rows(ids, order, today: dt.date) -> list[WorklistRow]:
+def _rows(ids, order, today: dt.date, user=None) -> list[WorklistRow]:
     values = FollowUp.objects.filter(pk__in=ids).with_attempt_counts().order_by(*order).values(*ROW_FIELDS)
     followup_url, patient_url = _url_maker("followup_detail"), _url_maker("patient_detail")
+    allowed = _action_maker(user)
     # Django's "D" date format, translated once per page rather than once per row.
     weekdays = [str(WEEKDAYS_ABBR[day]) for day in range(7)]
     rows = []
     for value in values:
         status, due_on, window_end = value["status"], value["due_on"], value["window_end"]
-        scheduled = status == FollowUpStatus.SCHEDULED
-        overdue_days = (today - window_end).days if scheduled and today > window_end else 0
-        days_since_due = (today - due_on).days if scheduled else 0
-        if status == FollowUpStatus.COMPLETED:
-            completed_on = timezone.localtime(value["completed_at"]).date()
-            outcome, outcome_class = f"completed {completed_on:%Y-%m-%d}", "text-bg-success"
-        elif status == FollowUpStatus.MISSED:
-            outcome, outcome_class = "missed", "text-bg-warning"
-        elif overdue_days:
-            outcome, outcome_class = _days(overdue_days), "text-bg-danger"
-        else:
-            outcome, outcome_class = "", ""
+        completed_at = value["completed_at"]
+        missed_seen = value["missed_seen_at"] is not None
+        timing = followup_timing(
+            status=status,
+            due_on=due_on,
+            window_end=window_end,
+            today=today,
+            completed_on=timezone.localtime(completed_at).date() if completed_at else None,
+            missed_seen=missed_seen,
+        )
         url = followup_url(value["pk"])
-        actions = tuple((label, url + anchor) for label, anchor in ACTIONS.get(status, ()))
+        keys = allowed(status, value["is_assessment"], missed_seen)
+        actions = tuple((ACTIONS[key], f"{url}?action={key}#action-area") for key in keys)
+        more_html = (
+            format_html_join("", MORE_LINK, ((url, key, ACTIONS[key]) for key in keys[1:]))
+            if len(keys) > 1
+            else ""
+        )
         attempts = value["attempt_count"]
         rows.append(
             WorklistRow(
@@ -310,12 +333,11 @@ def _rows(ids, order, today: dt.date) -> list[WorklistRow]:
                 attempts_label=f"{attempts} attempt{pluralize(attempts)}" if attempts else "",
                 due=f"{weekdays[due_on.weekday()]} {due_on:%Y-%m-%d}",
                 window=f"{value['window_start']:%m-%d} – {window_end:%m-%d}",
-                due_ago=f"due {_days(days_since_due)} ago" if days_since_due > 0 and not overdue_days else "",
-                overdue_days=overdue_days,
-                outcome=outcome,
-                outcome_class=outcome_class,
+                section=timing.section,
+                timing=timing.words,
+                timing_class=timing.badge,
                 actions=actions,
-                actions_html=format_html(ACTION_LINKS[status], url=url) if actions else "",
+                more_html=more_html,
             )
         )
     return rows

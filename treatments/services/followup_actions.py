@@ -1,11 +1,17 @@
 """Working a follow-up from the worklist: complete it, record contact attempts (and mark it missed),
-cancel it, reschedule it.
+cancel it, reschedule it, and acknowledge a missed one as seen.
 
 Rules (decided here, shown to staff as form errors):
 
+- Who may take which action on a follow-up in which state is decided once, by ``action_refusal``:
+  the services refuse with its message, and the pages offer only the actions it allows
+  (``followup_allowed_actions``), so no button leads to a refusal.
 - Only a scheduled follow-up can get an attempt, be marked missed, cancelled or rescheduled.
 - A scheduled follow-up can be completed, and so can a missed one: when the patient calls back
   after being marked missed, the contact is still recorded (the history keeps the "missed" step).
+  The 3-month assessment is completed by a physician only (it decides further treatment).
+- A missed follow-up stays in the worklist's "Missed" section until a physician acknowledges it
+  as seen (who and when are kept, and the history row).
 - Rescheduling always needs a reason and never goes before today or onto/before the treatment
   date. A new due date inside the current window moves the due date only. Outside the window,
   the window moves with it and keeps its width around the new due date (opening no earlier than
@@ -40,14 +46,97 @@ CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 RESCHEDULE_HORIZON_DAYS = 730
 
 
-def _refuse_unless_scheduled(followup: FollowUp, action: str) -> None:
-    if followup.is_voided:
-        raise ValidationError(f"This follow-up is voided: it cannot be {action}.")
-    if followup.status != FollowUpStatus.SCHEDULED:
-        raise ValidationError(
-            f"This follow-up is {followup.get_status_display().lower()}: only a scheduled follow-up "
-            f"can be {action}."
-        )
+# The actions on a follow-up, in the order a page offers them (the first allowed is the primary
+# one), with their button labels. The worklist links each to ``?action=<key>`` on the follow-up's
+# page, which shows that action's form alone.
+ACTIONS = {
+    "acknowledge": "Mark seen",
+    "complete": "Complete",
+    "attempt": "Record attempt",
+    "reschedule": "Reschedule",
+    "cancel": "Cancel",
+}
+VERBS = {
+    "acknowledge": "acknowledged as seen",
+    "complete": "completed",
+    "attempt": "given a contact attempt",
+    "reschedule": "rescheduled",
+    "cancel": "cancelled",
+}
+CHANGE_PERMISSION = "treatments.change_followup"
+ASSESSMENT_PERMISSION = "treatments.complete_assessment"
+ACKNOWLEDGE_PERMISSION = "treatments.acknowledge_missed"
+ASSESSMENT_REFUSAL = (
+    "The 3-month assessment is completed by a physician, who decides further treatment. "
+    "Staff can record contact attempts or reschedule it."
+)
+
+
+def action_refusal(
+    *,
+    user,
+    action: str,
+    status: str,
+    is_assessment: bool,
+    voided: bool = False,
+    missed_seen: bool = False,
+    verb: str | None = None,
+) -> str | None:
+    """Why ``user`` may not take ``action`` on a follow-up in this state, or None when they may:
+    the one place the rules of who does what live (services and pages both ask it)."""
+    verb = verb or VERBS[action]
+    label = FollowUpStatus(status).label.lower()
+    if action == "acknowledge":
+        if not user.has_perm(ACKNOWLEDGE_PERMISSION):
+            return "A physician acknowledges a missed follow-up as seen."
+        if voided:
+            return f"This follow-up is voided: it cannot be {verb}."
+        if status != FollowUpStatus.MISSED:
+            return f"This follow-up is {label}: only a missed follow-up can be {verb}."
+        if missed_seen:
+            return "This missed follow-up has been seen already."
+        return None
+    if not user.has_perm(CHANGE_PERMISSION):
+        return "Your role cannot work follow-ups."
+    if voided:
+        return f"This follow-up is voided: it cannot be {verb}."
+    if action == "complete":
+        if status not in (FollowUpStatus.SCHEDULED, FollowUpStatus.MISSED):
+            return f"This follow-up is {label}: only a scheduled or missed follow-up can be completed."
+        if is_assessment and not user.has_perm(ASSESSMENT_PERMISSION):
+            # domain.md: physicians decide on boosters at the 3-month assessment.
+            return ASSESSMENT_REFUSAL
+        return None
+    if status != FollowUpStatus.SCHEDULED:
+        return f"This follow-up is {label}: only a scheduled follow-up can be {verb}."
+    return None
+
+
+def followup_allowed_actions(
+    *, user, status: str, is_assessment: bool, voided: bool = False, missed_seen: bool = False
+) -> tuple[str, ...]:
+    """The actions (keys of ACTIONS, primary first) that ``user`` may take on such a follow-up."""
+    state = {"status": status, "is_assessment": is_assessment, "voided": voided, "missed_seen": missed_seen}
+    return tuple(action for action in ACTIONS if action_refusal(user=user, action=action, **state) is None)
+
+
+def allowed_actions_for(*, user, followup: FollowUp) -> tuple[str, ...]:
+    return followup_allowed_actions(user=user, **_state(followup))
+
+
+def _state(followup: FollowUp) -> dict:
+    return {
+        "status": followup.status,
+        "is_assessment": followup.is_assessment,
+        "voided": followup.is_voided,
+        "missed_seen": followup.missed_seen_at is not None,
+    }
+
+
+def _refuse(followup: FollowUp, user, action: str, verb: str | None = None) -> None:
+    refusal = action_refusal(user=user, action=action, verb=verb, **_state(followup))
+    if refusal:
+        raise ValidationError(refusal)
 
 
 def _required_text(value: str, field: str, message: str) -> str:
@@ -73,17 +162,7 @@ def followup_complete(
 ) -> FollowUp:
     """Record the contact and its outcome measures; ``data`` holds COMPLETION_FIELDS."""
     followup.check_version(expected_version)
-    if followup.is_voided or not followup.can_be_completed:
-        raise ValidationError(
-            f"This follow-up is {followup.get_status_display().lower()}: only a scheduled or missed "
-            "follow-up can be completed."
-        )
-    if followup.is_assessment and not user.has_perm("treatments.complete_assessment"):
-        # domain.md: physicians decide on boosters at the 3-month assessment.
-        raise ValidationError(
-            "The 3-month assessment is completed by a physician, who decides further treatment. "
-            "Staff can record contact attempts or reschedule it."
-        )
+    _refuse(followup, user, "complete")
     unknown = set(data) - set(COMPLETION_FIELDS)
     if unknown:
         raise ValueError(f"Not completion fields: {', '.join(sorted(unknown))}")
@@ -130,7 +209,7 @@ def followup_record_attempt(
     """Record a contact attempt that did not reach the patient; with ``mark_missed`` the follow-up
     is given up as missed (it can still be completed if the patient calls back)."""
     followup.check_version(expected_version)
-    _refuse_unless_scheduled(followup, "marked missed" if mark_missed else "given a contact attempt")
+    _refuse(followup, user, "attempt", "marked missed" if mark_missed else None)
     at = at or timezone.now()
     _check_contact_time(followup, at, "at")
     attempt = FollowUpAttempt(
@@ -155,7 +234,7 @@ def followup_record_attempt(
 @transaction.atomic
 def followup_cancel(*, followup: FollowUp, user, reason: str, expected_version=None) -> FollowUp:
     followup.check_version(expected_version)
-    _refuse_unless_scheduled(followup, "cancelled")
+    _refuse(followup, user, "cancel")
     reason = _required_text(reason, "reason", "Say why this follow-up is cancelled.")
     followup.status = FollowUpStatus.CANCELLED
     followup.status_reason = reason
@@ -170,7 +249,7 @@ def followup_reschedule(
     *, followup: FollowUp, user, new_due: dt.date, reason: str, expected_version=None
 ) -> FollowUp:
     followup.check_version(expected_version)
-    _refuse_unless_scheduled(followup, "rescheduled")
+    _refuse(followup, user, "reschedule")
     reason = _required_text(reason, "reason", "Say why this follow-up is rescheduled.")
     treated = followup.treatment.treatment_date
     today = timezone.localdate()
@@ -205,5 +284,19 @@ def followup_reschedule(
         user=user,
         reason=f"Rescheduled {old_due:%Y-%m-%d} → {new_due:%Y-%m-%d} ({where}): {reason}",
     )
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def followup_acknowledge_missed(*, followup: FollowUp, user, expected_version=None) -> FollowUp:
+    """A physician has seen that this follow-up was missed: it leaves the "Missed" section (and
+    the dashboard's count), who and when are kept on it, and its history says so."""
+    followup.check_version(expected_version)
+    _refuse(followup, user, "acknowledge")
+    followup.missed_seen_at = timezone.now()
+    followup.missed_seen_by = user
+    followup.full_clean()
+    attribute(followup, user=user, reason="Missed follow-up seen by a physician")
     followup.save()
     return followup

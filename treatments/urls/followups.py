@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/complete/", followups.FollowUpCompleteView.as_view(), name="followup_complete"),
     path("<int:pk>/attempt/", followups.FollowUpAttemptView.as_view(), name="followup_attempt"),
     path("<int:pk>/cancel/", followups.FollowUpCancelView.as_view(), name="followup_cancel"),
+    path("<int:pk>/acknowledge/", followups.FollowUpAcknowledgeView.as_view(), name="followup_acknowledge"),
     path("<int:pk>/reschedule/", followups.FollowUpRescheduleView.as_view(), name="followup_reschedule"),
 ]

@@ -9,20 +9,29 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from clinic.mixins import RolePermissionMixin, apply_service
+from clinic.roles import PHYSICIAN, roles_of
+from faq.links import CHECK_IN, THREE_MONTH
 from treatments.filters.followups import WorklistFilter
 from treatments.forms.followups import (
+    FollowUpAcknowledgeForm,
     FollowUpAttemptForm,
     FollowUpCancelForm,
     FollowUpCompleteForm,
     FollowUpRescheduleForm,
 )
 from treatments.forms.lookup import RecordNumberForm
-from treatments.models import FollowUp
+from treatments.models import AccessEvent, FollowUp, StepKind
 from treatments.models.followups import COUNT_CAP
 from treatments.selectors.followups import SECTION_LIMIT, followup_attempts, followup_worklist
 from treatments.selectors.history import record_history
 from treatments.selectors.lookup import patient_with_record_number
+from treatments.services.access import access_record, access_record_many
 from treatments.services.followup_actions import (
+    ACTIONS,
+    ASSESSMENT_REFUSAL,
+    action_refusal,
+    allowed_actions_for,
+    followup_acknowledge_missed,
     followup_cancel,
     followup_complete,
     followup_record_attempt,
@@ -30,11 +39,15 @@ from treatments.services.followup_actions import (
 )
 
 ACTION_FORMS = {
+    "acknowledge": FollowUpAcknowledgeForm,
     "complete": FollowUpCompleteForm,
     "attempt": FollowUpAttemptForm,
     "reschedule": FollowUpRescheduleForm,
     "cancel": FollowUpCancelForm,
 }
+# The FAQ entries a follow-up's page lists ("Patient questions on this"), by the step's kind: the
+# questions patients ask on the day 1-3 call and at the 3-month assessment (faq.links).
+FAQ_TAGS = {StepKind.CHECK_IN: CHECK_IN, StepKind.THREE_MONTH: THREE_MONTH}
 
 
 class FollowUpListView(RolePermissionMixin, TemplateView):
@@ -49,7 +62,8 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
         """A typed record number becomes the patient's id in the URL (never the number itself)."""
         params = QueryDict(mutable=True)
         for name in ("physician", "kind"):
-            if request.GET.get(name):
+            # an empty physician is kept: "all physicians" chosen over a physician's own default
+            if request.GET.get(name) or (name == "physician" and name in request.GET):
                 params[name] = request.GET[name]
         form = RecordNumberForm(request.POST)
         if form.is_valid():
@@ -65,19 +79,36 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        filters = WorklistFilter(self.request.GET or None)
+        user = self.request.user
+        data = self.request.GET.copy()
+        # A physician sees their own patients unless they chose otherwise (any physician, or all:
+        # an empty "physician" in the URL) or asked for one patient: a visible, removable default.
+        own_default = PHYSICIAN in roles_of(user) and "physician" not in data and not data.get("patient")
+        if own_default:
+            data["physician"] = str(user.pk)
+        filters = WorklistFilter(data)
         section = self.request.GET.get("section")
         try:
             page = int(self.request.GET.get("page", 1))
         except ValueError:
             page = 1
-        worklist = followup_worklist(filters=filters, today=today, section=section, page=page)
+        worklist = followup_worklist(filters=filters, today=today, section=section, page=page, user=user)
         filters.offer_patients(worklist.patients)
-        # The filters (ids and codes, never names) that the tab and pager links keep.
+        # The rows show names, record numbers and phones: one access event per patient listed,
+        # in one INSERT (see docs/ARCHITECTURE.md, "Access events").
+        access_record_many(
+            user=user,
+            patient_ids=list(dict.fromkeys(row.patient.pk for row in worklist.section.rows)),
+            action=AccessEvent.Action.LIST,
+        )
+        # The filters (ids and codes, never names) that the tab and pager links keep; the
+        # physician's default stays implicit, "all physicians" chosen over it stays explicit.
         kept = QueryDict(mutable=True)
         for name in filters.filters:
-            if self.request.GET.get(name):
+            if self.request.GET.get(name) or (name == "physician" and name in self.request.GET):
                 kept[name] = self.request.GET[name]
+        everyone = kept.copy()
+        everyone["physician"] = ""
         context.update(
             {
                 "today": today,
@@ -91,28 +122,78 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
                 "count_cap": COUNT_CAP,
                 "filtered": filters.asked,
                 "filter_query": kept.urlencode(),
+                "own_default": own_default,
+                "all_query": everyone.urlencode(),
+                "clear_query": "physician=" if PHYSICIAN in roles_of(user) else "",
+                "record_query": "&".join(
+                    f"{name}={kept[name]}" for name in ("physician", "kind") if name in kept
+                ),
             }
         )
         return context
 
 
-def followup_page(request, followup: FollowUp, *, bound: dict | None = None, status: int = 200):
-    """The follow-up's page, with one action form bound (after an error) and the others fresh."""
-    forms = {key: form_class(followup=followup) for key, form_class in ACTION_FORMS.items()}
-    forms.update(bound or {})
-    # A refusal (e.g. "this follow-up is cancelled") must show even when its form no longer does.
-    shown = dict.fromkeys(ACTION_FORMS, followup.is_open) | {"complete": followup.can_be_completed}
-    refusals = [
-        error for key, form in (bound or {}).items() if not shown[key] for error in form.non_field_errors()
-    ]
+def followup_page(request, followup: FollowUp, *, action: str | None = None, bound=None, status: int = 200):
+    """The follow-up's page with one action's form: the one asked for (``?action=``, from a row
+    or a tab), the one that was sent with errors, or the primary action the user may take. Only
+    the actions the user may take are offered (action_refusal, as the services decide)."""
+    user = request.user
+    allowed = allowed_actions_for(user=user, followup=followup)
+    refusals, notice, refused_form = [], "", None
+    if bound is not None:
+        action, form = bound
+        if action not in allowed:
+            refused_form = form
+            # Refused meanwhile (e.g. someone cancelled it): say why, offer what is left.
+            refusals = list(form.non_field_errors()) or [
+                action_refusal(
+                    user=user,
+                    action=action,
+                    status=followup.status,
+                    is_assessment=followup.is_assessment,
+                    voided=followup.is_voided,
+                    missed_seen=followup.missed_seen_at is not None,
+                )
+            ]
+            action, form = None, None
+    else:
+        form = None
+        if action in ACTIONS and action not in allowed:
+            notice = action_refusal(
+                user=user,
+                action=action,
+                status=followup.status,
+                is_assessment=followup.is_assessment,
+                voided=followup.is_voided,
+                missed_seen=followup.missed_seen_at is not None,
+            )
+            action = None
+    if form is None:
+        action = action if action in allowed else (allowed[0] if allowed else None)
+        form = ACTION_FORMS[action](followup=followup) if action else None
+    access_record(user=user, patient_id=followup.patient_id, action=AccessEvent.Action.VIEW)
+    timing = followup.timing()
+    assessment_note = (
+        followup.is_assessment
+        and followup.can_be_completed
+        and "complete" not in allowed
+        and user.has_perm("treatments.change_followup")
+    )
     context = {
         "followup": followup,
         "refusals": refusals,
+        "refused_form": refused_form,  # (its errors are moot: the action is no longer offered)
+        "notice": notice,
+        "assessment_note": ASSESSMENT_REFUSAL if assessment_note else "",
         "today": timezone.localdate(),
+        "timing": timing,
         "overdue_days": followup.days_overdue(),
         "attempts": followup_attempts(followup=followup),
-        "forms": forms,
-        "can_see_history": request.user.has_perm("treatments.view_history"),
+        "tabs": [(key, ACTIONS[key]) for key in allowed],
+        "action": action,
+        "form": form,
+        "faq_tag": FAQ_TAGS.get(followup.kind, ""),
+        "can_see_history": user.has_perm("treatments.view_history"),
     }
     if context["can_see_history"]:
         context["history"] = record_history(record=followup)
@@ -126,7 +207,7 @@ class FollowUpDetailView(RolePermissionMixin, DetailView):
         return FollowUp.objects.with_page_relations()
 
     def get(self, request, *args, **kwargs):
-        return followup_page(request, self.get_object())
+        return followup_page(request, self.get_object(), action=request.GET.get("action"))
 
 
 class FollowUpActionView(RolePermissionMixin, View):
@@ -147,7 +228,7 @@ class FollowUpActionView(RolePermissionMixin, View):
                 messages.success(request, self.success_message)
                 return redirect("followup_detail", pk=followup.pk)
             followup.refresh_from_db()  # the page shows the record as it is now
-        return followup_page(request, followup, bound={self.action: form})
+        return followup_page(request, followup, bound=(self.action, form))
 
 
 class FollowUpCompleteView(FollowUpActionView):
@@ -209,4 +290,17 @@ class FollowUpRescheduleView(FollowUpActionView):
             new_due=form.cleaned_data["new_due"],
             reason=form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"],
+        )
+
+
+class FollowUpAcknowledgeView(FollowUpActionView):
+    """A physician has seen the missed follow-up (the service refuses everyone else)."""
+
+    permission_required = "treatments.acknowledge_missed"
+    action = "acknowledge"
+    success_message = "Marked as seen: the follow-up has left the Missed section."
+
+    def perform(self, followup, form):
+        followup_acknowledge_missed(
+            followup=followup, user=self.request.user, expected_version=form.cleaned_data["version"]
         )

@@ -12,7 +12,7 @@ from clinic.mixins import RolePermissionMixin, ServiceFormMixin, apply_service
 from treatments.filters.side_effects import SideEffectFilter
 from treatments.forms.lookup import RecordNumberForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectReportForm
-from treatments.models import Patient, SideEffectReport
+from treatments.models import AccessEvent, Patient, SideEffectReport
 from treatments.selectors.history import record_history
 from treatments.selectors.lookup import patient_with_record_number
 from treatments.selectors.side_effect_figures import default_period, figures_page
@@ -23,6 +23,7 @@ from treatments.selectors.side_effects import (
     side_effect_review_queue,
     side_effect_treatments,
 )
+from treatments.services.access import access_record, access_record_many
 from treatments.services.side_effects import (
     REVIEW_PERMISSION,
     side_effect_amend,
@@ -58,6 +59,7 @@ class SideEffectListView(RolePermissionMixin, ListView):
         context = super().get_context_data(**kwargs)
         for report in context["reports"]:
             report.flagged = report.needs_review(self.today)
+        listed(self.request.user, context["reports"])
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -78,6 +80,8 @@ class SideEffectCreateView(RolePermissionMixin, ServiceFormMixin, CreateView):
         if not self.has_permission():
             return self.handle_no_permission()
         self.patient = get_object_or_404(Patient.objects.active(), pk=kwargs["patient_pk"])
+        # The form shows the patient's name and treatments: an access event, whatever follows.
+        access_record(user=request.user, patient_id=self.patient.pk, action=AccessEvent.Action.VIEW)
         if not side_effect_treatments(patient=self.patient).exists():
             # Not a form with an empty treatment list: say why, and nothing is written on POST.
             return render(
@@ -131,6 +135,10 @@ class SideEffectUpdateView(RolePermissionMixin, ServiceFormMixin, UpdateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["patient"] = self.object.patient
+        # Each showing of the amendment form (the report and its patient): an access event.
+        access_record(
+            user=self.request.user, patient_id=self.object.patient_id, action=AccessEvent.Action.VIEW
+        )
         return context
 
     def perform(self, form):
@@ -149,7 +157,19 @@ class SideEffectUpdateView(RolePermissionMixin, ServiceFormMixin, UpdateView):
         return reverse("sideeffect_detail", args=[self.object.pk])
 
 
+def listed(user, reports) -> None:
+    """A list page of reports names their patients: one access event per patient listed, in one
+    INSERT (as the follow-up worklist does)."""
+    access_record_many(
+        user=user,
+        patient_ids=list(dict.fromkeys(report.patient_id for report in reports)),
+        action=AccessEvent.Action.LIST,
+    )
+
+
 def report_page(request, report: SideEffectReport, *, review_form=None, status: int = 200):
+    """The report's page (also after a refused review): an access event each time it is shown."""
+    access_record(user=request.user, patient_id=report.patient_id, action=AccessEvent.Action.VIEW)
     today = timezone.localdate()
     can_review = request.user.has_perm(REVIEW_PERMISSION)
     context = {
@@ -223,6 +243,7 @@ class ReviewQueueView(RolePermissionMixin, ListView):
         context = super().get_context_data(**kwargs)
         for report in context["reports"]:
             report.reasons = report.review_reasons(self.today)
+        listed(self.request.user, context["reports"])
         context["today"] = self.today
         return context
 
