@@ -4,6 +4,8 @@ format, an e-mail address; the term travels by POST and stays out of URLs and lo
 looks like a date but is none is explained; every kind of term is read along an index."""
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -144,3 +146,24 @@ def test_every_kind_of_term_reads_an_index_on_sqlite(amara, make_patient, term, 
         plan = "\n".join(row[3] for row in cursor.fetchall())
     assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
     assert "SCAN treatments_patient" not in plan, plan
+
+
+def test_the_migration_fills_the_keys_of_existing_patients_in_one_update(make_patient):
+    """Migration 0013's backfill, on this database (SQLite's functions or PostgreSQL's SQL), gives
+    the keys Patient.set_search_keys gives."""
+    backfill = importlib.import_module("treatments.migrations.0013_patient_search_keys").backfill
+    phones = ["+44 20 7946 0000", "(020) 7946-0000", "", "00 1 555 010 9999", "ext. 12"]
+    mrns = ["DEMO-000004", "A-2024-0042", "NOVA", "DEMO-000000", "12345"]
+    patients = [make_patient(mrn=mrn, phone=phone) for mrn, phone in zip(mrns, phones, strict=True)]
+    expected = {patient.pk: (patient.phone_key, patient.mrn_number) for patient in patients}
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE treatments_patient SET phone_key = '', mrn_number = ''")
+    # The schema editor's part in it: its connection, and execute() of one statement.
+    editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
+    with CaptureQueriesContext(connection) as captured:
+        backfill(None, editor)
+    assert sum(query["sql"].startswith("UPDATE") for query in captured.captured_queries) == 1
+    assert {
+        row[0]: row[1:] for row in Patient.objects.values_list("pk", "phone_key", "mrn_number")
+    } == expected
+    assert expected[patients[1].pk] == ("0000649702", "42")  # 020 7946 0000 reversed, no trunk 0
