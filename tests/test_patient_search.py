@@ -167,3 +167,13 @@ def test_the_migration_fills_the_keys_of_existing_patients_in_one_update(make_pa
         row[0]: row[1:] for row in Patient.objects.values_list("pk", "phone_key", "mrn_number")
     } == expected
     assert expected[patients[1].pk] == ("0000649702", "42")  # 020 7946 0000 reversed, no trunk 0
+
+
+@pytest.mark.parametrize(
+    "term", ["-", "( )", "+", "a\U0010ffff", "\U0010ffff", "1/1/1", "99/99/9999", "@", "0"]
+)
+def test_odd_terms_give_a_page_not_an_error(staff_client, amara, term):
+    staff_client.post(LIST, {"q": term})
+    response = staff_client.get(LIST)
+    assert response.status_code == 200
+    assert "DEMO-000004" not in [patient.mrn for patient in response.context["patients"]]

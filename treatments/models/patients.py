@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import sys
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models
@@ -9,6 +10,7 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import get_format
 from simple_history.models import HistoricalRecords
 
 from clinic.models import ClinicalQuerySet, ClinicalRecord
@@ -83,7 +85,7 @@ class Sex(models.TextChoices):
 PHONE_MIN_DIGITS = 7
 # A number with a country code is found from the national form and back: the code is 1 to 3 digits.
 COUNTRY_CODE_MAX_DIGITS = 3
-_PHONE_TERM_RE = re.compile(r"^\+?[\d\s().\-/]+$")
+_PHONE_TERM_RE = re.compile(r"^\+?[\d\s().\-/]*\d[\d\s().\-/]*$")
 _DATE_LIKE_RE = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$|^\d{1,2} [A-Za-z]+\.?,? \d{4}$|^[A-Za-z]+\.? \d{1,2},? \d{4}$"
 )
@@ -118,8 +120,6 @@ def search_dates(term: str) -> list:
     the active locale), and a day/month/year typed with slashes, dots or dashes read both ways
     (a search shows each patient's date of birth, so an ambiguous "03/04/1990" lists both days).
     Raises ValidationError for a term that looks like a date but is none ("1993-02-30")."""
-    from django.utils.formats import get_format
-
     term = term.strip()
     if not _DATE_LIKE_RE.match(term):
         return []
@@ -198,7 +198,7 @@ class PatientQuerySet(ClinicalQuerySet):
         """``field`` starts with ``text``, ignoring case, as each database's index can serve it: on
         PostgreSQL ``UPPER(field) LIKE 'TEXT%'`` (the text_pattern_ops indexes of migration 0004);
         on SQLite, whose LIKE uses no index here, a range of ``lower(field)`` (the Lower() indexes)."""
-        if connections[self.db].vendor != "sqlite":
+        if connections[self.db].vendor != "sqlite" or ord(text[-1]) >= sys.maxunicode:
             return models.Q(**{f"{field}__istartswith": text})
         low = _ascii_lower(text)
         high = low[:-1] + chr(ord(low[-1]) + 1)
