@@ -67,6 +67,9 @@ ROLE_PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
         "treatments.view_accessevent",
+        # Lifting a login lockout early: the Django admin's access attempts (django-axes).
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
 }
 

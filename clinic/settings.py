@@ -225,7 +225,8 @@ else:
 # queue; `manage.py db_worker` runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Absolute links in mail and calendar feeds (they are read outside the browser session).
+# Absolute links in mail (sent outside any request). Pages and calendar feeds build theirs from
+# the request's own (allowed) host.
 EXOLOG_BASE_URL = os.environ.get("EXOLOG_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
 
 # Security. Production runs behind a TLS-terminating reverse proxy.

@@ -49,16 +49,34 @@ def test_a_user_makes_a_link_and_sees_it_only_once(staff_client, staff):
     assert "You have no calendar link." in page
     assert "due from 30 days ago to 120 days ahead, soonest first, at most 500" in page
     link = make_link(staff_client)
-    assert link.startswith("http://127.0.0.1:8000/calendar/") and link.endswith(".ics")
+    assert link.startswith("http://testserver/calendar/") and link.endswith(".ics")
     token = link.rsplit("/", 1)[1].removesuffix(".ics")
     assert token not in staff_client.get(MANAGE).content.decode()  # shown once
     feed = CalendarFeed.objects.get(user=staff)
     assert feed.token_digest == token_digest(token) != token  # only a digest is stored
 
 
+def test_the_link_shown_is_on_the_host_the_page_was_served_from(staff_client, settings):
+    """EXOLOG_BASE_URL (the default http://127.0.0.1:8000 or the clinic's) is for mail only: the
+    page shows a link on the (allowed) host and scheme it was reached by."""
+    settings.EXOLOG_BASE_URL = "http://127.0.0.1:8000"
+    response = staff_client.post(
+        reverse("calendar_feed_create"), follow=True, HTTP_HOST="localhost:8443", secure=True
+    )
+    link = re.search(r'id="feed-url" class="[^"]*" type="text" value="([^"]+)"', response.content.decode())
+    assert link.group(1).startswith("https://localhost:8443/calendar/")
+    assert "127.0.0.1:8000" not in response.content.decode()
+
+
+def test_a_host_outside_allowed_hosts_gets_no_link(staff_client, staff):
+    response = staff_client.post(reverse("calendar_feed_create"), HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert not CalendarFeed.objects.filter(user=staff).exists()
+
+
 def test_the_feed_is_served_without_login_as_icalendar(client, staff, followups):
     _, token = calendar_feed_create(user=staff)
-    response = client.get(reverse("calendar_feed", args=[token]))
+    response = client.get(reverse("calendar_feed", args=[token]), HTTP_HOST="localhost", secure=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     found = events(response)
@@ -68,7 +86,8 @@ def test_the_feed_is_served_without_login_as_icalendar(client, staff, followups)
     assert event.decoded("dtstart") == dt.date(2026, 3, 2)
     assert event.decoded("dtend") == dt.date(2026, 3, 3)
     assert "Window 2026-03-01 to 2026-03-03." in str(event["description"])
-    assert str(event["url"]) == f"https://exolog.clinic.example/followups/{call.pk}/"
+    # The link back is on the host the calendar app fetched the feed from, not EXOLOG_BASE_URL.
+    assert str(event["url"]) == f"https://localhost/followups/{call.pk}/"
     # Staff see every open follow-up due in the window (30 days back, 120 ahead): the check-in, the
     # week 6-8 check and the 3-month assessment of each of two patients; 6 and 12 months come later.
     assert len(found) == 6
@@ -105,7 +124,7 @@ def test_events_keep_their_uid_when_rescheduled_and_closed_ones_leave(client, st
 @pytest.mark.security("login_required")
 def test_revoked_and_unknown_tokens_get_404(client, staff_client, staff, followups):
     link = make_link(staff_client)
-    path = link.removeprefix("http://127.0.0.1:8000")
+    path = link.removeprefix("http://testserver")
     assert client.get(path).status_code == 200
     staff_client.post(reverse("calendar_feed_revoke"))
     assert client.get(path).status_code == 404

@@ -72,7 +72,7 @@ def test_the_share_counts_the_last_30_days(make_patient, make_signed_treatment, 
     ("role", "expected"),
     [
         ("staff", {"patient_count", "followup_counts", "side_effect_share"}),
-        ("clinic_admin", set()),
+        ("clinic_admin", {"admin_cards"}),
         ("no_role", set()),
     ],
 )

@@ -1,4 +1,5 @@
-"""Absolute links to the clinic's pages, for what leaves its machine: mail and calendar feeds."""
+"""Absolute links to the clinic's pages in mail (read away from any request): from EXOLOG_BASE_URL.
+A page or a feed builds its links from its own request instead (request.build_absolute_uri)."""
 
 from django.conf import settings
 

@@ -77,6 +77,7 @@ def seed_patients(count: int, *, user, progress=None) -> int:
                 created_by=user,
             )
             patient.takes_anti_inflammatories = bool(patient.anti_inflammatories_mentioned())
+            patient.set_search_keys()
             chosen = rng.sample(indications, k=rng.choice([1, 1, 1, 2]))
             if mrn not in existing:
                 batch.append(patient)

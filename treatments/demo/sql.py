@@ -32,7 +32,7 @@ def _insert_patient(cursor, rows):
             "COPY treatments_patient (id, created_at, created_by_id, updated_at, version, "
             "voided_at, voided_by_id, void_reason, mrn, given_name, family_name, "
             "date_of_birth, sex, phone, email, address, consent_on_file, allergies, "
-            "current_medication, takes_anti_inflammatories, notes) FROM STDIN"
+            "current_medication, takes_anti_inflammatories, notes, phone_key, mrn_number) FROM STDIN"
         ) as copy:
             _write_rows(copy, rows)
     else:
@@ -40,8 +40,8 @@ def _insert_patient(cursor, rows):
             "INSERT INTO treatments_patient (id, created_at, created_by_id, updated_at, version, "
             "voided_at, voided_by_id, void_reason, mrn, given_name, family_name, date_of_birth, sex, "
             "phone, email, address, consent_on_file, allergies, current_medication, "
-            "takes_anti_inflammatories, notes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "takes_anti_inflammatories, notes, phone_key, mrn_number) VALUES (%s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
 
@@ -54,8 +54,8 @@ def _insert_patient_history(cursor, rows):
             "COPY treatments_historicalpatient (id, created_at, created_by_id, updated_at, "
             "version, voided_at, voided_by_id, void_reason, mrn, given_name, family_name, "
             "date_of_birth, sex, phone, email, address, consent_on_file, allergies, "
-            "current_medication, takes_anti_inflammatories, notes, history_date, "
-            "history_change_reason, history_type, history_user_id) FROM STDIN"
+            "current_medication, takes_anti_inflammatories, notes, phone_key, mrn_number, "
+            "history_date, history_change_reason, history_type, history_user_id) FROM STDIN"
         ) as copy:
             _write_rows(copy, rows)
     else:
@@ -63,9 +63,9 @@ def _insert_patient_history(cursor, rows):
             "INSERT INTO treatments_historicalpatient (id, created_at, created_by_id, updated_at, "
             "version, voided_at, voided_by_id, void_reason, mrn, given_name, family_name, "
             "date_of_birth, sex, phone, email, address, consent_on_file, allergies, current_medication, "
-            "takes_anti_inflammatories, notes, history_date, history_change_reason, history_type, "
-            "history_user_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "takes_anti_inflammatories, notes, phone_key, mrn_number, history_date, "
+            "history_change_reason, history_type, history_user_id) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
 

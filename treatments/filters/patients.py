@@ -1,8 +1,10 @@
 """The patient registry's filter: a search term kept in the session (never in a URL) and the sort."""
 
 import django_filters
+from django import forms
 
 from treatments.models import Patient
+from treatments.models.patients import search_dates
 
 # A patient's name must never appear in a URL, a browser history or an access log: the term is
 # posted, kept in the session under this key, and the filter is bound to it there.
@@ -21,8 +23,20 @@ SORTS = {
 }
 
 
+class SearchTermField(forms.CharField):
+    def validate(self, value):
+        super().validate(value)
+        search_dates(value)  # a term that looks like a date but is none: say what is allowed
+
+
+class SearchTermFilter(django_filters.CharFilter):
+    field_class = SearchTermField
+
+
 class PatientFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", max_length=SEARCH_MAX_LENGTH)
+    # A name, a record number (whole, its start, or its number without the prefix), a phone number in
+    # any format, a date of birth or an e-mail address: PatientQuerySet.search tells them apart.
+    q = SearchTermFilter(method="search", max_length=SEARCH_MAX_LENGTH)
     # An unknown sort is a form error: the selector leaves it out and the list keeps the name order.
     sort = django_filters.ChoiceFilter(
         choices=[(key, key) for key in SORTS], method="sort_by", empty_label=None
@@ -55,6 +69,12 @@ class PatientFilter(django_filters.FilterSet):
     @property
     def search_term(self) -> str:
         return self.data.get("q", "")
+
+    @property
+    def search_error(self) -> str:
+        """Why the term cannot be searched ("" when it can)."""
+        self.form.is_valid()
+        return " ".join(self.form.errors.get("q", []))
 
     @property
     def chosen_sort(self) -> str:

@@ -1,12 +1,16 @@
 """Patients and the indications the clinic treats."""
 
+import datetime as dt
 import re
+import sys
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import get_format
 from simple_history.models import HistoricalRecords
 
 from clinic.models import ClinicalQuerySet, ClinicalRecord
@@ -76,22 +80,129 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+# A phone number is searched by its significant digits: no punctuation, no leading zeros (the
+# trunk prefix "0" or the international "00"). A term of fewer digits is not taken as a phone number.
+PHONE_MIN_DIGITS = 7
+# A number with a country code is found from the national form and back: the code is 1 to 3 digits.
+COUNTRY_CODE_MAX_DIGITS = 3
+_PHONE_TERM_RE = re.compile(r"^\+?[\d\s().\-/]*\d[\d\s().\-/]*$")
+_DATE_LIKE_RE = re.compile(
+    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$|^\d{1,2} [A-Za-z]+\.?,? \d{4}$|^[A-Za-z]+\.? \d{1,2},? \d{4}$"
+)
+_DAY_MONTH_YEAR_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def phone_key(phone: str) -> str:
+    """The phone number's significant digits, reversed: "+44 20 7946 0000" and "020 7946 0000" end
+    in the same digits, and a match on the end of a number is a match on the start of this key,
+    which an index serves (patient_phone_key_idx)."""
+    return "".join(ch for ch in phone or "" if ch.isascii() and ch.isdigit()).lstrip("0")[::-1]
+
+
+def record_number(mrn: str) -> str:
+    """The number a record number ends with, without leading zeros ("DEMO-000004" -> "4"), so that
+    "000004" or "4" finds it without its prefix; "" when it ends with no digit."""
+    match = re.search(r"(\d+)$", mrn or "")
+    return match.group(1).lstrip("0") or "0" if match else ""
+
+
+def _digit_range(prefix: str) -> tuple[str, str]:
+    """The keys that start with ``prefix`` (digits) as a range [low, high) along the index: the
+    prefix, up to the prefix with its last digit below 9 raised by one and the rest dropped."""
+    stem = prefix.rstrip("9")
+    if not stem:
+        return prefix, ":"  # all nines: every longer key of digits sorts below ":"
+    return prefix, stem[:-1] + str(int(stem[-1]) + 1)
+
+
+def search_dates(term: str) -> list:
+    """The dates of birth a term may mean: ISO, the clinic's date input formats (settings, through
+    the active locale), and a day/month/year typed with slashes, dots or dashes read both ways
+    (a search shows each patient's date of birth, so an ambiguous "03/04/1990" lists both days).
+    Raises ValidationError for a term that looks like a date but is none ("1993-02-30")."""
+    term = term.strip()
+    if not _DATE_LIKE_RE.match(term):
+        return []
+    found = []
+    for fmt in ["%Y-%m-%d", *get_format("DATE_INPUT_FORMATS")]:
+        try:
+            day = dt.datetime.strptime(term, fmt).date()  # noqa: DTZ007 (a calendar date, no time)
+        except ValueError:
+            continue
+        if day not in found:
+            found.append(day)
+    parts = _DAY_MONTH_YEAR_RE.match(term)
+    if parts:
+        first, second, year = (int(part) for part in parts.groups())
+        for day, month in ((first, second), (second, first)):
+            try:
+                date = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if date not in found:
+                found.append(date)
+    if not found:
+        raise ValidationError(
+            f"“{term}” is not a date. Search a date of birth as year-month-day (1993-11-21) or "
+            "day/month/year (21/11/1993)."
+        )
+    return found
+
+
+def _ascii_lower(text: str) -> str:
+    # SQLite's lower() and LIKE fold ASCII letters only: fold the term the same way.
+    return text.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+
+
 class PatientQuerySet(ClinicalQuerySet):
     def search(self, term: str):
-        """Match a record number or the start of a given or family name (case-insensitive)."""
+        """Match by the kind of term, each kind along its own index:
+
+        - an e-mail address (has "@"): the whole address, ignoring case (patient_email_lower_idx);
+        - a date of birth (search_dates; ValidationError when it is no date) (patient_dob_idx);
+        - digits (and phone punctuation): the number a record number ends with, so "000004" or "4"
+          finds DEMO-000004 (patient_mrn_number_idx), and with PHONE_MIN_DIGITS or more a phone
+          number in any format: ending with the term's digits, or the term ending with the phone's
+          after a country code (patient_phone_key_idx);
+        - anything else: the start of a record number, a given or a family name, ignoring case.
+        """
         term = (term or "").strip()
         if not term:
             return self
-        query = models.Q(mrn__iexact=term)
+        if "@" in term:
+            return self.filter(Exact(Lower("email"), term.lower()))
+        dates = search_dates(term)
+        if dates:
+            return self.filter(date_of_birth__in=dates)
+        if _PHONE_TERM_RE.match(term):
+            digits = "".join(ch for ch in term if ch.isdigit())
+            query = models.Q(mrn_number=digits.lstrip("0") or "0")
+            key = phone_key(term)
+            if len(key) >= PHONE_MIN_DIGITS:
+                low, high = _digit_range(key)
+                query |= models.Q(phone_key__gte=low, phone_key__lt=high)
+                shorter = [key[:-cut] for cut in range(1, COUNTRY_CODE_MAX_DIGITS + 1)]
+                query |= models.Q(phone_key__in=[part for part in shorter if len(part) >= PHONE_MIN_DIGITS])
+            return self.filter(query)
+        starts = self._starts_with
+        query = starts("mrn", term) | starts("family_name", term) | starts("given_name", term)
         words = term.split()
         if len(words) >= 2:
             # "Ada Lovelace" or "Lovelace Ada"
             first, last = words[0], " ".join(words[1:])
-            query |= models.Q(given_name__istartswith=first, family_name__istartswith=last)
-            query |= models.Q(family_name__istartswith=first, given_name__istartswith=last)
-        query |= models.Q(family_name__istartswith=term) | models.Q(given_name__istartswith=term)
-        query |= models.Q(mrn__istartswith=term)
+            query |= starts("given_name", first) & starts("family_name", last)
+            query |= starts("family_name", first) & starts("given_name", last)
         return self.filter(query)
+
+    def _starts_with(self, field: str, text: str) -> models.Q:
+        """``field`` starts with ``text``, ignoring case, as each database's index can serve it: on
+        PostgreSQL ``UPPER(field) LIKE 'TEXT%'`` (the text_pattern_ops indexes of migration 0004);
+        on SQLite, whose LIKE uses no index here, a range of ``lower(field)`` (the Lower() indexes)."""
+        if connections[self.db].vendor != "sqlite" or ord(text[-1]) >= sys.maxunicode:
+            return models.Q(**{f"{field}__istartswith": text})
+        low = _ascii_lower(text)
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        return models.Q(GreaterThanOrEqual(Lower(field), low), LessThan(Lower(field), high))
 
 
 class Patient(ClinicalRecord):
@@ -124,6 +235,14 @@ class Patient(ClinicalRecord):
         help_text="Set automatically when the medication list names one; must be paused before treatment.",
     )
     notes = models.TextField(blank=True)
+    # Search keys kept by save() (set_search_keys) from the phone and the record number, so that a
+    # phone in any format and a record number without its prefix are found along an index.
+    phone_key = models.CharField(
+        "phone search key", max_length=40, blank=True, editable=False, help_text="phone_key(phone)"
+    )
+    mrn_number = models.CharField(
+        "record number's number", max_length=32, blank=True, editable=False, help_text="record_number(mrn)"
+    )
 
     history = HistoricalRecords(m2m_fields=[indications])
     objects = PatientQuerySet.as_manager()
@@ -146,6 +265,16 @@ class Patient(ClinicalRecord):
             # The admin's list in the model's ordering (name, then the pk): its first page without
             # a sort of every patient.
             models.Index(fields=["family_name", "given_name", "id"], name="patient_name_order_idx"),
+            # Search by date of birth, and the list sorted by it.
+            models.Index(fields=["date_of_birth", "id"], name="patient_dob_idx"),
+            # Search by a whole e-mail address, ignoring case.
+            models.Index(Lower("email"), name="patient_email_lower_idx"),
+            # Search by a phone number in any format: a range of keys (see phone_key).
+            models.Index(fields=["phone_key"], name="patient_phone_key_idx"),
+            # SQLite's search by the start of a record number (PostgreSQL's: migration 0004).
+            models.Index(Lower("mrn"), name="patient_mrn_lower_idx"),
+            # Search by a record number without its prefix ("000004" for DEMO-000004).
+            models.Index(fields=["mrn_number"], name="patient_mrn_number_idx"),
         ]
         constraints = ClinicalRecord.Meta.constraints + [
             models.CheckConstraint(condition=~models.Q(mrn=""), name="patient_mrn_not_blank"),
@@ -156,6 +285,19 @@ class Patient(ClinicalRecord):
 
     def get_absolute_url(self):
         return reverse("patient_detail", args=[self.pk])
+
+    def set_search_keys(self) -> None:
+        """Derive the search keys from the phone and the record number (save() calls it; a bulk
+        path that builds patients calls it itself)."""
+        self.phone_key = phone_key(self.phone)
+        self.mrn_number = record_number(self.mrn)
+
+    def save(self, *args, **kwargs):
+        self.set_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"phone", "mrn"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "phone_key", "mrn_number"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

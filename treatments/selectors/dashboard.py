@@ -9,6 +9,7 @@ import datetime as dt
 
 from treatments.models import FollowUp, Patient
 from treatments.models.followups import section_conditions
+from treatments.selectors.admin_dashboard import admin_cards
 from treatments.selectors.figure_cache import cached_figure, data_version
 from treatments.selectors.side_effect_figures import (
     SIDE_EFFECT_TABLES,
@@ -73,6 +74,8 @@ def dashboard_figures(*, user, today: dt.date) -> dict:
             args=(start, end),
             compute=lambda: share_over(start=start, end=end),
         )
+    if cards := admin_cards(user=user, today=today):
+        figures["admin_cards"] = cards
     return figures
 
 

@@ -21,7 +21,8 @@ from simple_history.utils import get_m2m_reverse_field_name
 
 from treatments.selectors.people import USER_NAME_FIELDS, user_names_only
 
-NOISE_FIELDS = {"updated_at", "version"}
+# The patient's search keys are derived from its phone and record number, whose changes show.
+NOISE_FIELDS = {"updated_at", "version", "phone_key", "mrn_number"}
 # Fields of a part (an administration) that say nothing clinical: the link to its record, its
 # place in the list and who made it (the history row names the author already).
 PART_NOISE_FIELDS = NOISE_FIELDS | {"treatment", "order", "created_at", "created_by"}

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.links import absolute_url
 from treatments.models import CalendarFeed, FollowUp
 
 TOKEN_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
@@ -30,8 +29,9 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def feed_url(token: str) -> str:
-    return absolute_url(reverse("calendar_feed", args=[token]))
+def feed_path(token: str) -> str:
+    """The feed's path; the page that shows the link makes it absolute from the request's host."""
+    return reverse("calendar_feed", args=[token])
 
 
 @transaction.atomic
@@ -90,9 +90,10 @@ def feed_followups(user, today: dt.date | None = None):
     )
 
 
-def build_calendar(followups, today: dt.date | None = None) -> bytes:
+def build_calendar(followups, *, absolute_url, today: dt.date | None = None) -> bytes:
     """An iCalendar of all-day events, one per follow-up. The feed leaves the clinic's machine:
-    no patient names and no clinical details, only the step, the record number and a link."""
+    no patient names and no clinical details, only the step, the record number and a link, made
+    absolute by ``absolute_url`` (the feed request's own host: the one the calendar app reaches)."""
     start, end = feed_window(today)
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Exolog//Follow-ups//EN")

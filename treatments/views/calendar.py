@@ -20,7 +20,7 @@ from treatments.services.calendar import (
     calendar_feed_revoke,
     calendar_feed_touch,
     feed_followups,
-    feed_url,
+    feed_path,
 )
 
 # The new link waits here between the POST that makes it and the page that shows it once.
@@ -47,7 +47,9 @@ class CalendarFeedCreateView(RolePermissionMixin, View):
 
     def post(self, request):
         _, token = calendar_feed_create(user=request.user)
-        request.session[NEW_LINK_SESSION_KEY] = feed_url(token)
+        # Built from the host this request came to (one of ALLOWED_HOSTS), not EXOLOG_BASE_URL: the
+        # link must work from where the user is; the configured base URL is for mail only.
+        request.session[NEW_LINK_SESSION_KEY] = request.build_absolute_uri(feed_path(token))
         messages.success(request, "New calendar link made. Any earlier link no longer works.")
         return redirect("calendar_feed_manage")
 
@@ -73,7 +75,8 @@ def calendar_feed(request, token: str):
         raise Http404("No such calendar.")
     calendar_feed_touch(feed)
     response = HttpResponse(
-        build_calendar(feed_followups(feed.user)), content_type="text/calendar; charset=utf-8"
+        build_calendar(feed_followups(feed.user), absolute_url=request.build_absolute_uri),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = 'inline; filename="exolog-follow-ups.ics"'
     return response

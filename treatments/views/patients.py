@@ -39,6 +39,7 @@ class PatientListView(RolePermissionMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["search_term"] = self.filters.search_term
+        context["search_error"] = self.filters.search_error
         context["sort"] = self.filters.chosen_sort
         return context
 
