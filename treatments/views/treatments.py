@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView
 
+from clinic.formats import day as format_day
 from clinic.mixins import RolePermissionMixin, apply_service
 from clinic.roles import PHYSICIAN, roles_of
 from treatments.forms.treatments import (
@@ -177,7 +178,7 @@ class TreatmentCreateView(TreatmentFormView):
             plan = plans[-1]
             form.fields["course_position"].help_text = (
                 f"From the pending treatment plan: {plan.get_decision_display().lower()}, decided on "
-                f"{timezone.localdate(plan.completed_at):%Y-%m-%d}."
+                f"{format_day(plan.completed_at)}."
             )
         return super().render_page(form, formset, lot_data)
 
