@@ -8,6 +8,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from clinic.formats.en import formats as _clinic_formats
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -176,6 +178,19 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One date format and one date-time format on every page, history and admin list ("21 Nov 2026",
+# "21 Nov 2026, 14:05"). Django always localizes (no USE_L10N since 5.0), so a locale's own formats
+# win over these settings: the project's format module for English carries the same values, and
+# the settings below are read from it so that both say the same.
+FORMAT_MODULE_PATH = ["clinic.formats"]
+DATE_FORMAT = _clinic_formats.DATE_FORMAT
+SHORT_DATE_FORMAT = _clinic_formats.SHORT_DATE_FORMAT
+DATETIME_FORMAT = _clinic_formats.DATETIME_FORMAT
+SHORT_DATETIME_FORMAT = _clinic_formats.SHORT_DATETIME_FORMAT
+TIME_FORMAT = _clinic_formats.TIME_FORMAT
+DATE_INPUT_FORMATS = _clinic_formats.DATE_INPUT_FORMATS
+DATETIME_INPUT_FORMATS = _clinic_formats.DATETIME_INPUT_FORMATS
+FIRST_DAY_OF_WEEK = _clinic_formats.FIRST_DAY_OF_WEEK
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -56,8 +56,8 @@ def test_every_kind_of_record_on_the_page_costs_no_extra_query(
     assert f'href="/treatments/{full_history.pk}/"' in body
     treatments = [entry for entry in response.context["timeline"] if entry["kind"] == "treatment"]
     assert [(entry["day"], entry["label"]) for entry in treatments] == [
-        ("2026-07-01", "Treatment"),
-        ("2026-03-02", "Treatment"),
+        ("1 Jul 2026", "Treatment"),
+        ("2 Mar 2026", "Treatment"),
     ]
     report = response.context["patient_side_effects"][0]
     assert f'<a href="/side-effects/{report.pk}/">Side effect: Headache (grade 2)</a>' in body

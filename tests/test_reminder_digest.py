@@ -64,7 +64,9 @@ def test_the_mail_names_no_patient_and_no_clinical_detail(clinic, physician, sta
     for secret in (NAME, FAMILY, PHONE, "zq@example.com", "fever", "39.5", "Grade", "Fever"):
         assert secret not in text, secret
     assert "record DEMO-000123" in ross.body
-    assert "Week 6–8 check, due 2026-02-20 (window 2026-02-13 to 2026-02-27), record DEMO-000123" in ross.body
+    assert (
+        "Week 6–8 check, due 20 Feb 2026 (window 13 Feb 2026 to 27 Feb 2026), record DEMO-000123" in ross.body
+    )
     assert "https://exolog.clinic.example/followups/" in ross.body
     assert "- Record DEMO-000200, reported" in ross.body
     assert "https://exolog.clinic.example/side-effects/review/" in ross.body

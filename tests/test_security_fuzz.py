@@ -125,14 +125,14 @@ def test_a_treatment_dated_before_the_first_protocol_is_a_field_error(physician_
     url = reverse("treatment_create", args=[patient.pk])
     response = physician_client.post(url, treatment_data(lot, performed_at="1999-06-01T10:00"))
     assert response.status_code == 200
-    assert "No clinic protocol is in force on 1999-06-01" in response.content.decode()
+    assert "No clinic protocol is in force on 1 Jun 1999" in response.content.decode()
     assert not Treatment.objects.exists()
     # The service says the same to any other caller, as a rule (not a missing-protocol crash).
     treatment = Treatment(
         patient=patient, physician=patient.created_by, indication=Indication.objects.first()
     )
     treatment.performed_at = timezone.make_aware(dt.datetime(1999, 6, 1, 10))
-    with pytest.raises(ValidationError, match="No protocol is in force on 1999-06-01"):
+    with pytest.raises(ValidationError, match="No protocol is in force on 1 Jun 1999"):
         treatment_save(
             treatment=treatment,
             user=patient.created_by,

@@ -169,7 +169,7 @@ def test_the_page_shows_the_last_30_days_unless_asked(
 ):
     make_signed_treatment(make_patient(), dt.date(2026, 6, 16))  # the first day of the last 30
     page = staff_client.get(reverse("sideeffect_figures")).content.decode()
-    assert "Treated patients with any side effect, 2026-06-16 to 2026-07-15" in page
+    assert "Treated patients with any side effect, 16 Jun 2026 to 15 Jul 2026" in page
     assert "Not enough data: 1 treated patient in the period" in page
     wrong = staff_client.get(reverse("sideeffect_figures"), {"start": "2026-06-30", "end": "2026-01-01"})
     assert "The figures below are for the last 30 days." in wrong.content.decode()

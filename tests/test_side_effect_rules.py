@@ -71,7 +71,7 @@ def test_the_expected_duration_comes_from_the_protocol_in_force_on_the_treatment
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"onset": dt.date(2026, 4, 9)}, "onset", "on or after the treatment date (2026-04-10)"),
+        ({"onset": dt.date(2026, 4, 9)}, "onset", "on or after the treatment date (10 Apr 2026)"),
         ({"onset": dt.date(2026, 4, 21), "resolved_on": None}, "onset", "cannot be in the future"),
         ({"resolved_on": dt.date(2026, 4, 21)}, "resolved_on", "cannot be in the future"),
         ({"resolved_on": dt.date(2026, 4, 10)}, "resolved_on", "on or after the onset"),
@@ -125,7 +125,7 @@ def test_the_form_shows_each_rule_on_its_field(staff_client, patient, treatment)
     posted = {**data(grade=5, outcome="resolved", onset="2026-04-09", resolved_on="2026-04-08")}
     posted["treatment"] = treatment.pk
     page = staff_client.post(url, posted).content.decode()
-    assert "The onset must be on or after the treatment date (2026-04-10)." in page
+    assert "The onset must be on or after the treatment date (10 Apr 2026)." in page
     assert "Grade 5 means death: set the outcome to fatal" in page
     assert "The resolution date must be on or after the onset." in page
     assert not SideEffectReport.objects.exists()

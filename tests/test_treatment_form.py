@@ -21,7 +21,7 @@ def test_the_form_starts_with_sensible_defaults(physician_client, make_patient, 
     assert form.initial["indication"] == Indication.objects.get(code="joint-musculoskeletal")
     assert form.initial["course_position"] == "initial"
     body = response.content.decode()
-    assert f'<option value="{lot.pk}" selected>KL-2601 · exp 2030-01-01</option>' in body
+    assert f'<option value="{lot.pk}" selected>KL-2601 · exp 1 Jan 2030</option>' in body
     assert 'id="lot-data"' in body and 'id="administration-template"' in body
     assert response.context["formset"].forms[0].initial["lot"] == lot.pk
 
@@ -92,7 +92,7 @@ def test_the_form_explains_why_a_lot_cannot_be_used(physician_client, patient, m
             expired, administrations=[{"route": "iv_drip", "lot": expired.pk, "dose_billion": "2"}]
         ),
     )
-    assert "Lot OLD-1 expired on 2025-12-01. It cannot be administered." in response.content.decode()
+    assert "Lot OLD-1 expired on 1 Dec 2025. It cannot be administered." in response.content.decode()
     assert "OLD-1" not in response.context["formset"].forms[0]["lot"].as_widget().split("<option")[1]
 
 
@@ -113,7 +113,7 @@ def test_lot_options_lead_with_number_and_expiry_and_the_product_and_stock_stand
     options = response.context["formset"].forms[0]["lot"].as_widget().split("<option")[1:]
     labels = [option.split(">", 1)[1].split("<", 1)[0] for option in options]
     # Short (a phone shows it whole), earliest expiry first, only lots that can be given today.
-    assert labels == ["Choose a lot", "KL-DEMO-0001 · exp 2029-03-01", "KL-DEMO-0002 · exp 2030-01-01"]
+    assert labels == ["Choose a lot", "KL-DEMO-0001 · exp 1 Mar 2029", "KL-DEMO-0002 · exp 1 Jan 2030"]
     assert all(len(label) <= 32 for label in labels)
     # Beside the select: the chosen lot's product and stock (kept current by the page's script) ...
     info = 'data-lot-info aria-live="polite">Placental MSC exosomes · 40 ml left · 1 bn/ml</div>'
@@ -136,7 +136,7 @@ def test_a_draft_keeps_its_recalled_lot_marked_not_usable(
     lot_recall(lot=recalled, user=physician, reason="Endotoxin above limit")
     response = physician_client.get(reverse("treatment_update", args=[draft.pk]))
     body = response.content.decode()
-    assert f'<option value="{recalled.pk}" selected>KL-BAD · exp 2030-01-01 · not usable</option>' in body
+    assert f'<option value="{recalled.pk}" selected>KL-BAD · exp 1 Jan 2030 · not usable</option>' in body
     assert "Lot KL-BAD is recalled, not released." in body[body.index("Lots to choose from") :]
 
 

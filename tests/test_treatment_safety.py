@@ -113,7 +113,7 @@ def test_the_course_position_defaults_from_the_pending_plan(
     form = response.context["form"]
     assert form.initial["course_position"] == "second_round"
     assert form.fields["course_position"].help_text == (
-        "From the pending treatment plan: second round, decided on 2026-06-10."
+        "From the pending treatment plan: second round, decided on 10 Jun 2026."
     )
     assert "From the pending treatment plan: second round" in response.content.decode()
 
@@ -208,7 +208,7 @@ def test_the_pages_run_the_same_queries_whatever_the_history(
             body = physician_client.get(url).content.decode()
         assert "Recalled lot:" in body and "Pending treatment plan" in body
         if name == "edit":
-            assert "KL-2610 · exp 2030-01-01 · not usable" in body
+            assert "KL-2610 · exp 1 Jan 2030 · not usable" in body
     for name in ("new", "edit"):
         with django_assert_num_queries(counts[name]):
             staff_client.get(page_urls(careful_patient, draft)[name])

@@ -9,9 +9,10 @@
     }
     var series = JSON.parse(source.textContent);
     var colours = { pain: "#dc3545", energy: "#198754", global_impression: "#0d6efd" };
-    // Dates on the axis; the occasion (round and step) in the tooltip and in the table below.
+    // Dates on the axis (as the clinic writes them; ``date`` is the ISO value, kept for sorting);
+    // the occasion (round and step) in the tooltip and in the table below.
     var labels = series.points.map(function (point) {
-      return point.date;
+      return point.day;
     });
     var datasets = series.measures.map(function (measure) {
       return {
@@ -47,7 +48,7 @@
             callbacks: {
               title: function (items) {
                 var point = series.points[items[0].dataIndex];
-                return [point.date, point.label];
+                return [point.day, point.label];
               }
             }
           }

@@ -103,6 +103,12 @@ EXPECTED = {
     "treatment_void": View(
         get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="signed treatment", changes_state=True
     ),
+    "treatment_print": View(
+        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="signed treatment"
+    ),
+    "treatment_print_pdf": View(
+        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="signed treatment"
+    ),
     "treatment_aftercare": View(
         get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="signed treatment"
     ),

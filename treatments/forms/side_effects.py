@@ -3,6 +3,7 @@
 from django import forms
 
 from clinic.form_parts import DateInput, VersionedFormMixin, check_period
+from clinic.formats import day as format_day
 from treatments.models import SideEffectReport
 from treatments.selectors.side_effects import side_effect_treatments
 from treatments.services.side_effects import REPORT_FIELDS
@@ -10,9 +11,8 @@ from treatments.services.side_effects import REPORT_FIELDS
 
 class TreatmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return (
-            f"{obj.treatment_date:%Y-%m-%d} · {obj.get_course_position_display()} (round {obj.round_number})"
-        )
+        position = obj.get_course_position_display()
+        return f"{format_day(obj.treatment_date)} · {position} (round {obj.round_number})"
 
 
 class SideEffectReportForm(VersionedFormMixin, forms.ModelForm):

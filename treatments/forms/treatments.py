@@ -6,6 +6,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from clinic.form_parts import DateTimeInput, VersionedFormMixin
+from clinic.formats import day as format_day
 from clinic.roles import PHYSICIAN
 from treatments.dosing import format_amount
 from treatments.models import Administration, Lot, Protocol, Treatment
@@ -70,7 +71,7 @@ class TreatmentForm(VersionedFormMixin, forms.ModelForm):
             day = timezone.localdate(performed_at)
             if not Protocol.objects.active().filter(effective_from__lte=day).exists():
                 raise forms.ValidationError(
-                    f"No clinic protocol is in force on {day:%Y-%m-%d}: check the date of the treatment."
+                    f"No clinic protocol is in force on {format_day(day)}: check the date of the treatment."
                 )
         return performed_at
 
@@ -78,7 +79,7 @@ class TreatmentForm(VersionedFormMixin, forms.ModelForm):
 def lot_label(lot) -> str:
     """A lot's option in the select: short enough for a phone, leading with what identifies it on
     the vial (the product and stock stand beside the select: ``lot_summary``)."""
-    return f"{lot.lot_number} · exp {lot.expires_on:%Y-%m-%d}"
+    return f"{lot.lot_number} · exp {format_day(lot.expires_on)}"
 
 
 def lot_summary(lot) -> str:
@@ -104,7 +105,7 @@ def lot_options(day, keep_ids=()) -> tuple[list, dict]:
         choices.append((lot.pk, f"{lot_label(lot)} · not usable" if reason else lot_label(lot)))
         data[str(lot.pk)] = {
             "lot_number": lot.lot_number,
-            "expires_on": f"{lot.expires_on:%Y-%m-%d}",
+            "expires_on": format_day(lot.expires_on),
             "product": lot.product.name,
             "left_ml": str(lot.stock_on_hand_ml),
             "concentration": str(lot.concentration),

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from clinic.formats import moment
+
 
 class AccessEvent(models.Model):
     """One opening of a patient's record. Append-only: never edited, never deleted."""
@@ -34,7 +36,7 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         action = self.get_action_display().lower()
-        return f"{self.user} {action} patient #{self.patient_id} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {action} patient #{self.patient_id} at {moment(self.at)}"
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Access events are never deleted.")

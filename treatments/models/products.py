@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.formats import day as format_day
 from clinic.models import ClinicalQuerySet, ClinicalRecord
 
 
@@ -255,7 +256,7 @@ class Lot(ClinicalRecord):
         if self.status != LotStatus.RELEASED:
             return f"Lot {self.lot_number} is {self.get_status_display().lower()}, not released."
         if self.is_expired_on(day):
-            return f"Lot {self.lot_number} expired on {self.expires_on:%Y-%m-%d}."
+            return f"Lot {self.lot_number} expired on {format_day(self.expires_on)}."
         return ""
 
     def current_stock_ml(self) -> Decimal:

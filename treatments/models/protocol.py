@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.formats import day as format_day
 from clinic.models import ClinicalQuerySet, ClinicalRecord
 
 # The longest a follow-up's window may stay open after its due date. The clinic's schedule keeps
@@ -24,7 +25,7 @@ class ProtocolQuerySet(ClinicalQuerySet):
         """The protocol that governs a treatment on ``day``: the latest one effective by then."""
         protocol = self.active().filter(effective_from__lte=day).order_by("-effective_from").first()
         if protocol is None:
-            raise Protocol.DoesNotExist(f"No protocol is in force on {day:%Y-%m-%d}.")
+            raise Protocol.DoesNotExist(f"No protocol is in force on {format_day(day)}.")
         return protocol
 
 
@@ -90,7 +91,7 @@ class Protocol(ClinicalRecord):
         ]
 
     def __str__(self):
-        return f"{self.name} (from {self.effective_from:%Y-%m-%d})"
+        return f"{self.name} (from {format_day(self.effective_from)})"
 
     def governed_period(self, *, effective_from: dt.date | None = None) -> tuple[dt.date, dt.date | None]:
         """The treatment days this version governs (from its date, or ``effective_from`` if it were

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.formats import day as format_day
 from clinic.models import ClinicalQuerySet, ClinicalRecord
 from treatments.models.patients import Patient
 from treatments.models.protocol import Protocol
@@ -183,7 +184,7 @@ class SideEffectReport(ClinicalRecord):
         ]
 
     def __str__(self):
-        return f"{self.term_label} (grade {self.grade}) from {self.onset:%Y-%m-%d}"
+        return f"{self.term_label} (grade {self.grade}) from {format_day(self.onset)}"
 
     @property
     def term_label(self) -> str:
@@ -259,7 +260,7 @@ class SideEffectReport(ClinicalRecord):
             errors["resolved_on"] = "The resolution date must be on or after the onset."
         if self.onset and self.treatment_id and self.onset < self.treatment.treatment_date:
             day = self.treatment.treatment_date
-            errors["onset"] = f"The onset must be on or after the treatment date ({day:%Y-%m-%d})."
+            errors["onset"] = f"The onset must be on or after the treatment date ({format_day(day)})."
         if self.term == Term.OTHER and not (self.term_other or "").strip():
             errors["term_other"] = "Describe the side effect when the term is “Other”."
         if self.grade == Grade.DEATH and (self.outcome != Outcome.FATAL or not self.serious_death):

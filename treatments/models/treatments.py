@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.formats import day as format_day
 from clinic.models import ClinicalQuerySet, ClinicalRecord
 from treatments.models.patients import Indication, Patient
 from treatments.models.products import Lot
@@ -168,7 +169,7 @@ class Treatment(ClinicalRecord):
         ]
 
     def __str__(self):
-        return f"{self.get_course_position_display()} on {timezone.localtime(self.performed_at):%Y-%m-%d}"
+        return f"{self.get_course_position_display()} on {format_day(self.performed_at)}"
 
     def get_absolute_url(self):
         return reverse("treatment_detail", args=[self.pk])

@@ -15,10 +15,11 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_m2m_reverse_field_name
 
+from clinic.formats import day as format_day
+from clinic.formats import moment
 from treatments.selectors.people import USER_NAME_FIELDS, user_names_only
 
 # The patient's search keys are derived from its phone and record number, whose changes show.
@@ -117,9 +118,9 @@ class _Labels:
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, dt.datetime):
-            return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+            return moment(value)
         if isinstance(value, dt.date):
-            return f"{value:%Y-%m-%d}"
+            return format_day(value)
         if isinstance(value, Decimal):
             return f"{value.normalize():f}"
         return value

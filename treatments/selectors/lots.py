@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
+from clinic.formats import moment
 from clinic.writers import csv_lines
 from treatments.dosing import format_amount
 from treatments.filters.lots import LotFilter
@@ -129,7 +130,7 @@ def _recall_page_values(lot: Lot, *, start: int, count: int) -> list[tuple]:
 def _recall_row(values: tuple, *, with_names: bool) -> list[str]:
     """One administration's cells, from a row of ``_recall_values``."""
     (_, _, _, family, given, mrn, phone, performed_at, dose, volume, route, site, status) = values
-    day = f"{timezone.localtime(performed_at):%Y-%m-%d %H:%M}"
+    day = f"{timezone.localtime(performed_at):%Y-%m-%d %H:%M}"  # the CSV's cell: ISO, for machines
     route = ROUTE_LABELS.get(route, route)
     if not with_names:
         return [mrn, day, format_amount(dose), route]
@@ -170,6 +171,7 @@ def lot_recall_list(*, lot: Lot, with_names: bool, page: int = 1) -> dict:
     for values in rows:
         cells = _recall_row(values, with_names=with_names)
         row = dict(zip(keys, cells, strict=True))
+        row["day"] = moment(values[7])  # on the page: the clinic's date format, the CSV keeps ISO
         row.update(
             pk=values[0],
             cells=cells,

@@ -5,6 +5,7 @@ Baselines at each treatment and the measures taken at completed follow-ups, as o
 
 from django.utils import timezone
 
+from clinic.formats import day as format_day
 from treatments.models import FollowUp, FollowUpStatus, Treatment, TreatmentStatus
 
 MEASURES = [
@@ -23,6 +24,7 @@ def _baseline_points(treatments) -> list[dict]:
     return [
         {
             "date": treatment.treatment_date.isoformat(),
+            "day": format_day(treatment.treatment_date),
             "label": f"Round {treatment.round_number} baseline "
             f"({treatment.get_course_position_display().lower()})",
             "kind": "baseline",
@@ -38,6 +40,7 @@ def _followup_points(followups) -> list[dict]:
     return [
         {
             "date": timezone.localdate(followup.completed_at).isoformat(),
+            "day": format_day(followup.completed_at),
             "label": f"Round {followup.treatment.round_number} · {followup.step_name}",
             "kind": "followup",
             "pain": followup.pain,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
+from clinic.formats import day as format_day
 from treatments.dosing import format_amount
 from treatments.filters.patients import DEFAULT_SORT, SORTS, PatientFilter
 from treatments.models import (
@@ -173,7 +174,7 @@ def _treatment_entry(treatment, *, url_prefix: str) -> dict:
         "kind": "treatment",
         "label": "Treatment",
         "date": day,
-        "day": f"{day:%Y-%m-%d}",
+        "day": format_day(day),
         "sort": (treatment.treatment_date, 0, timezone.localtime(treatment.performed_at).time()),
         "title": f"{treatment.get_course_position_display()}, round {treatment.round_number}: "
         f"{format_amount(total)} billion",
@@ -193,8 +194,8 @@ def _followup_entry(followup, *, url_prefix: str) -> dict:
     )
     detail = followup.get_status_display()
     if followup.status == FollowUpStatus.SCHEDULED:
-        window = f"{followup.window_start:%Y-%m-%d} to {followup.window_end:%Y-%m-%d}"
-        detail = f"Due {followup.due_on:%Y-%m-%d} (window {window})"
+        window = f"{format_day(followup.window_start)} to {format_day(followup.window_end)}"
+        detail = f"Due {format_day(followup.due_on)} (window {window})"
     elif followup.status == FollowUpStatus.COMPLETED and followup.contact:
         detail = f"Completed by {followup.get_contact_display().lower()}"
         if followup.decision:
@@ -205,7 +206,7 @@ def _followup_entry(followup, *, url_prefix: str) -> dict:
         "kind": "followup",
         "label": "Follow-up",
         "date": day,
-        "day": f"{day:%Y-%m-%d}",
+        "day": format_day(day),
         "sort": (day, 1, dt.time.min),
         "title": followup.step_name,
         "detail": detail,
@@ -218,14 +219,14 @@ def _followup_entry(followup, *, url_prefix: str) -> dict:
 
 def _side_effect_entry(report, *, url_prefix: str) -> dict:
     if report.resolved_on:
-        detail = f"Resolved on {report.resolved_on:%Y-%m-%d} ({report.duration_days()} days)"
+        detail = f"Resolved on {format_day(report.resolved_on)} ({report.duration_days()} days)"
     else:
         detail = "Ongoing"
     return {
         "kind": "side_effect",
         "label": "Side effect",
         "date": report.onset,
-        "day": f"{report.onset:%Y-%m-%d}",
+        "day": format_day(report.onset),
         "sort": (report.onset, 2, dt.time.min),
         "title": f"Side effect: {report.term_label} (grade {report.grade})",
         "detail": detail,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import attribute
+from clinic.formats import moment
 from treatments.models import SERIOUSNESS_FIELDS, SideEffectReport, TreatmentStatus
 
 REPORT_FIELDS = (
@@ -119,9 +120,7 @@ def side_effect_review(
         raise ValidationError("This report is voided: there is nothing to review.")
     if report.reviewed_at is not None:
         when = timezone.localtime(report.reviewed_at)
-        raise ValidationError(
-            f"This report was already reviewed by {report.reviewed_by} on {when:%Y-%m-%d %H:%M}."
-        )
+        raise ValidationError(f"This report was already reviewed by {report.reviewed_by} on {moment(when)}.")
     assessment = (assessment or "").strip()
     if not assessment:
         raise ValidationError({"assessment": "Write your assessment of this side effect."})

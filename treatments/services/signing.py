@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import attribute
+from clinic.formats import day as format_day
 from clinic.reauth import confirm_password
 from treatments.models import Administration, Treatment, TreatmentStatus
 from treatments.services.followups import (
@@ -57,8 +58,9 @@ def sign_problems(treatment: Treatment, user) -> list[str]:
         )
     elif consent > treatment.treatment_date:
         problems.append(
-            f"The consent on file is dated {consent:%Y-%m-%d}, after the treatment date "
-            f"({treatment.treatment_date:%Y-%m-%d}). A treatment needs consent signed on or before its date."
+            f"The consent on file is dated {format_day(consent)}, after the treatment date "
+            f"({format_day(treatment.treatment_date)}). A treatment needs consent signed on or before "
+            "its date."
         )
     if not treatment.administrations.active().exists():
         problems.append("Record at least one administration before signing.")
@@ -170,7 +172,7 @@ def treatment_amend(*, treatment: Treatment, user, reason: str) -> Treatment:
     existing = Treatment.objects.filter(amends=original).first()
     if existing is not None:
         raise ValidationError(
-            f"An amendment of this treatment is already open (started {existing.created_at:%Y-%m-%d}). "
+            f"An amendment of this treatment is already open (started {format_day(existing.created_at)}). "
             "Finish or void it first."
         )
     # While the amendment is a draft both count against stock; the original's volume is marked as

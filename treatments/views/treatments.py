@@ -1,15 +1,18 @@
-"""Treatment pages: record (draft), view, sign, amend and void."""
+"""Treatment pages: record (draft), view, print, sign, amend and void."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView
 
+from clinic.formats import day as format_day
 from clinic.mixins import RolePermissionMixin, apply_service
 from clinic.roles import PHYSICIAN, roles_of
 from treatments.forms.treatments import (
@@ -32,7 +35,9 @@ from treatments.selectors.treatments import (
     treatment_administrations_to_sign,
     treatment_histories,
     treatment_page,
+    treatment_print,
     treatments_for_page,
+    treatments_for_print,
 )
 from treatments.services.access import access_record
 from treatments.services.signing import (
@@ -173,7 +178,7 @@ class TreatmentCreateView(TreatmentFormView):
             plan = plans[-1]
             form.fields["course_position"].help_text = (
                 f"From the pending treatment plan: {plan.get_decision_display().lower()}, decided on "
-                f"{timezone.localdate(plan.completed_at):%Y-%m-%d}."
+                f"{format_day(plan.completed_at)}."
             )
         return super().render_page(form, formset, lot_data)
 
@@ -214,6 +219,43 @@ class TreatmentDetailView(RolePermissionMixin, DetailView):
         if context["can_see_history"]:
             context["histories"] = treatment_histories(treatment=treatment)
         return context
+
+
+class TreatmentPrintView(RolePermissionMixin, View):
+    """The treatment record on one A4 page: the clinic, the patient, every administration, the
+    signature, the amendments and the void. Drafts and voided records print too, marked as such."""
+
+    permission_required = "treatments.view_treatment"
+    template_name = "treatments/treatment_print.html"
+    pdf = False
+
+    def get(self, request, pk):
+        treatment = get_object_or_404(treatments_for_print(), pk=pk)
+        access_record(user=request.user, patient_id=treatment.patient_id, action=AccessEvent.Action.PRINT)
+        context = {
+            "treatment": treatment,
+            "patient": treatment.patient,
+            **treatment_print(treatment=treatment),
+            "clinic_name": settings.CLINIC_NAME,
+            "clinic_phone": settings.CLINIC_PHONE,
+            "printed_at": timezone.now(),
+            "pdf": self.pdf,
+        }
+        html = render_to_string(self.template_name, context, request=request)
+        if not self.pdf:
+            return HttpResponse(html)
+        from treatments.pdf import render_pdf  # WeasyPrint loads slowly: only when a PDF is asked
+
+        response = HttpResponse(
+            render_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+        )
+        # The file name carries no patient data: it ends up in download folders and mail attachments.
+        response["Content-Disposition"] = f'attachment; filename="treatment-{treatment.pk}.pdf"'
+        return response
+
+
+class TreatmentPrintPdfView(TreatmentPrintView):
+    pdf = True
 
 
 class TreatmentActionView(RolePermissionMixin, FormView):
