@@ -38,7 +38,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('treatments', '0011_access_log_indexes'),
+        ('treatments', '0012_missed_followups_seen'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
