@@ -56,7 +56,9 @@ def _frozen(request, obj) -> bool:
         return False
     cache = request.__dict__.setdefault("_protocol_frozen", {})
     if obj.pk not in cache:
-        cache[obj.pk] = Protocol._base_manager.get(pk=obj.pk).governs_treatments()
+        # The admin asks first about the object as it loaded it from the database, before any form
+        # touches it (the change view's permission check), and the answer is kept for the request.
+        cache[obj.pk] = obj.governs_treatments()
     return cache[obj.pk]
 
 

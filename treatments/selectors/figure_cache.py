@@ -14,7 +14,7 @@ History ids are handed out in commit order on SQLite (one writer at a time holds
 its first insert to its commit). On PostgreSQL two writers can commit out of id order, so a figure
 read while another write is still open could miss a change whose id is below the version it would
 be stored under: there a value is stored only when the version query saw no write transaction in
-progress (no other session of the database user holds a transaction id in ``pg_stat_activity``),
+progress (no other session on this database holds a transaction id in ``pg_stat_activity``),
 and is otherwise computed for this view alone.
 
 The cached values are aggregates (counts, shares, lot labels), never patient identifiers. The
@@ -67,7 +67,8 @@ def data_version() -> DataVersion:
                 # history id below these can commit later. (A snapshot's xip list would not do: it
                 # leaves out the transactions at or above its xmax, which are in progress too.)
                 "NOT EXISTS (SELECT 1 FROM pg_stat_activity "
-                "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid())"
+                "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() "
+                "AND datname = current_database())"
             )
         else:
             cursor.execute(
