@@ -148,7 +148,7 @@ def test_the_plans_include_shows_the_pending_booster(patient, first_round, physi
     html = render("patient_plans.html", patient, physician)
     assert "Pending treatment plan" in html
     assert (
-        '<span class="fw-semibold">Booster</span>, decided at the 3-month (100-day) assessment on 2026-06-10'
+        '<span class="fw-semibold">Booster</span>, decided at the 3-month (100-day) assessment on 10 Jun 2026'
         in html
     )
     assert render("patient_plans.html", patient, physician).count("list-group-item") == 1

@@ -57,7 +57,7 @@ def test_the_database_refuses_a_dose_of_zero(make_treatment, patient):
 
 def test_it_refuses_expired_recalled_and_quarantined_lots(make_treatment, make_lot, patient):
     cases = {
-        make_lot(expires_on=dt.date(2025, 6, 30)): "expired on 2025-06-30",
+        make_lot(expires_on=dt.date(2025, 6, 30)): "expired on 30 Jun 2025",
         make_lot(status="recalled"): "is recalled, not released",
         make_lot(status="quarantine"): "is quarantine, not released",
     }

@@ -12,6 +12,7 @@ from tests.security_cases.fuzz import EXAMPLES, SERVICE_ERRORS, FormCase, fresh,
 from treatments.filters.followups import WorklistFilter
 from treatments.filters.side_effects import SideEffectFilter
 from treatments.forms.followups import (
+    FollowUpAcknowledgeForm,
     FollowUpAttemptForm,
     FollowUpCancelForm,
     FollowUpCompleteForm,
@@ -25,6 +26,7 @@ from treatments.selectors.lookup import patient_with_record_number
 from treatments.selectors.side_effect_figures import side_effect_figures
 from treatments.selectors.side_effects import side_effect_list
 from treatments.services.followup_actions import (
+    followup_acknowledge_missed,
     followup_cancel,
     followup_complete,
     followup_record_attempt,
@@ -40,6 +42,20 @@ from treatments.services.side_effects import (
 
 def _followup(ctx, kind: str) -> FollowUp:
     return ctx.followups[kind]
+
+
+def _acknowledge(ctx, form, kind):
+    """Give the follow-up up as missed (inside the example's rolled-back savepoint, through the
+    attempt service), then acknowledge it with the form's version, moved on by that one change."""
+    followup = fresh(_followup(ctx, kind))
+    followup_record_attempt(
+        followup=followup, user=ctx.staff, contact="call", outcome="no_answer", mark_missed=True
+    )
+    missed = fresh(followup)
+    version = form.cleaned_data["version"]  # None: the page sent no version, nothing to compare
+    if version is not None:
+        version += missed.version - followup.version
+    followup_acknowledge_missed(followup=missed, user=ctx.physician, expected_version=version)
 
 
 def _complete_baseline(ctx, kind):
@@ -172,6 +188,13 @@ FORM_CASES = [
             reason=form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"],
         ),
+    ),
+    _followup_case(
+        FollowUpAcknowledgeForm,
+        "acknowledge",
+        "acknowledge a missed follow-up",
+        baseline=lambda ctx: {"version": "1"},
+        save=lambda ctx, form: _acknowledge(ctx, form, "check_in"),
     ),
     FormCase(
         WorklistFilter,
