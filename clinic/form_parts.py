@@ -1,9 +1,13 @@
-"""Form pieces shared by the apps' forms: date inputs, the version field, the void form."""
+"""Form pieces shared by the apps' forms: date inputs and fields, the version field, the void form."""
 
 import datetime as dt
 
 from django import forms
 from django.db import connection
+from django.utils.functional import lazy
+
+from clinic.formats import day as format_day
+from clinic.formats import moment
 
 
 class DateInput(forms.DateInput):
@@ -18,6 +22,38 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+# A typed date is read in ISO (what the date pickers send) or in the format the pages show
+# (DATE_INPUT_FORMATS); a refusal says so with an example in both, built from the formats.
+# (A wall-clock example, as typed: no time zone.)
+EXAMPLE_MOMENT = dt.datetime.combine(dt.date(2026, 11, 21), dt.time(14, 5))
+
+
+def _date_allowed() -> str:
+    example = EXAMPLE_MOMENT.date()
+    return f"Enter a date like {format_day(example)} (or {example:%Y-%m-%d})."
+
+
+def _moment_allowed() -> str:
+    return f"Enter a date and time like {moment(EXAMPLE_MOMENT)} (or {EXAMPLE_MOMENT:%Y-%m-%d %H:%M})."
+
+
+DATE_ALLOWED = lazy(_date_allowed, str)()
+MOMENT_ALLOWED = lazy(_moment_allowed, str)()
+
+
+class DateField(forms.DateField):
+    """A date field whose refusal of a typed date says what is allowed (Django's: "Enter a valid
+    date."). ModelForms take it through ``Meta.field_classes``."""
+
+    widget = DateInput
+    default_error_messages = {"invalid": DATE_ALLOWED}
+
+
+class DateTimeField(forms.DateTimeField):
+    widget = DateTimeInput
+    default_error_messages = {"invalid": MOMENT_ALLOWED}
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -75,10 +111,11 @@ EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 def check_period(form, *, start: str, end: str, order_message: str) -> None:
     """In a form's clean(): both ends of the period within EARLIEST_DAY..LATEST_DAY, and in order."""
+    allowed = f"Choose a date from {format_day(EARLIEST_DAY)} to {format_day(LATEST_DAY)}."
     for name in (start, end):
         day = form.cleaned_data.get(name)
         if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-            form.add_error(name, f"Choose a date from {EARLIEST_DAY:%Y-%m-%d} to {LATEST_DAY:%Y-%m-%d}.")
+            form.add_error(name, allowed)
     first, last = form.cleaned_data.get(start), form.cleaned_data.get(end)
     if first and last and first > last:
         form.add_error(end, order_message)

@@ -85,7 +85,7 @@ def test_the_feed_is_served_without_login_as_icalendar(client, staff, followups)
     assert str(event["summary"]) == "Follow-up: Day 1–3 check-in call (record DEMO-000123)"
     assert event.decoded("dtstart") == dt.date(2026, 3, 2)
     assert event.decoded("dtend") == dt.date(2026, 3, 3)
-    assert "Window 2026-03-01 to 2026-03-03." in str(event["description"])
+    assert "Window 1 Mar 2026 to 3 Mar 2026." in str(event["description"])
     # The link back is on the host the calendar app fetched the feed from, not EXOLOG_BASE_URL.
     assert str(event["url"]) == f"https://localhost/followups/{call.pk}/"
     # Staff see every open follow-up due in the window (30 days back, 120 ahead): the check-in, the
@@ -203,7 +203,7 @@ def test_the_feed_holds_a_window_soonest_first_and_says_so(client, staff, follow
     assert sorted(e.decoded("dtstart") for e in found.values()) == [dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
     description = str(icalendar.Calendar.from_ical(response.content)["x-wr-caldesc"])
     assert description == (
-        "Open follow-ups due 2026-01-31 to 2026-06-30, soonest first, at most 2. "
+        "Open follow-ups due 31 Jan 2026 to 30 Jun 2026, soonest first, at most 2. "
         "The worklist in Exolog has every follow-up."
     )
 

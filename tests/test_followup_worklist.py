@@ -55,7 +55,7 @@ def test_the_sections_show_who_is_due_and_who_is_overdue(staff_client, worklist)
     assert "Week 6–8 check" in overdue and "3 days" in overdue  # window closed 27 February
     due_today = section(staff_client, "due_today")
     assert "Today, Tess" in due_today and "tess@example.com" in due_today
-    assert "Mon 2026-03-02" in due_today and "window 03-01 – 03-03" in due_today
+    assert "Mon 2 Mar 2026" in due_today and "window 1 Mar – 3 Mar" in due_today
     assert "Week, Will" in section(staff_client, "due_this_week")
     assert "Nothing here" in section(staff_client, "upcoming")  # the next step (early check) is 6 weeks out
     followup = FollowUp.objects.get(patient=worklist["today"], kind="check_in")

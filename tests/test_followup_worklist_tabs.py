@@ -108,7 +108,7 @@ def test_the_tab_bar_is_links_with_counts_and_the_current_tab_marked(staff_clien
 
 def test_a_row_says_what_its_dates_say(staff_client, olga, tess):
     due_today = shown_section(staff_client.get(URL, {"section": "due_today"}).content.decode())
-    assert "Sun 2026-03-01" in due_today and "window 02-28 – 03-02" in due_today
+    assert "Sun 1 Mar 2026" in due_today and "window 28 Feb – 2 Mar" in due_today
     assert "Due 1 day ago · window closes today" in due_today and "tess@example.com" in due_today
     call = FollowUp.objects.get(patient=tess, kind="check_in")
     assert f'<a href="{reverse("patient_detail", args=[tess.pk])}">Today, Tess</a>' in due_today

@@ -15,6 +15,7 @@ from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin import NoDeleteAdminMixin
+from clinic.form_parts import DATE_ALLOWED
 from clinic.models import StaleRecord
 
 ATTRIBUTION_FIELDS = [
@@ -57,6 +58,13 @@ class ClinicalAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.DateField):
+            # As on the clinical pages: a refused date says what is allowed ("Enter a valid date.").
+            field.error_messages["invalid"] = DATE_ALLOWED
+        return field
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model._meta

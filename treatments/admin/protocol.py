@@ -16,7 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from clinic.form_parts import DateInput
+from clinic.form_parts import DateField, DateInput
+from clinic.formats import day as format_day
 from treatments.admin.base import ServiceAdmin
 from treatments.models import FollowUpStep, Protocol
 from treatments.services.protocol import frozen_reason, protocol_copy, protocol_save
@@ -63,13 +64,13 @@ def _frozen(request, obj) -> bool:
 
 
 class CopyForm(forms.Form):
-    effective_from = forms.DateField(label="In force from", widget=DateInput)
+    effective_from = DateField(label="In force from", widget=DateInput)
     reason = forms.CharField(label="Reason for the new version", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["effective_from"].help_text = (
-            f"After today ({today:%Y-%m-%d}): treatments already recorded keep the version they were "
+            f"After today ({format_day(today)}): treatments already recorded keep the version they were "
             "judged by."
         )
 

@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
+from clinic.formats import day as format_day
 from treatments.demo.sql import INSERTS, allocate_ids
 from treatments.models import Protocol
 
@@ -83,7 +84,7 @@ class Protocols:
         """The same answer as ``Protocol.objects.in_force_on(day)``, without a query."""
         index = bisect.bisect_right(self.starts, day) - 1
         if index < 0:
-            raise Protocol.DoesNotExist(f"No protocol is in force on {day:%Y-%m-%d}.")
+            raise Protocol.DoesNotExist(f"No protocol is in force on {format_day(day)}.")
         return self.versions[index]
 
 

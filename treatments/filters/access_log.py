@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from clinic.form_parts import DateInput, check_period
+from clinic.form_parts import DateField, DateInput, check_period
 from treatments.filters.base import ListFilterSet
 from treatments.models import AccessEvent
 
@@ -37,6 +37,10 @@ class IntegerFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+class DayFilter(django_filters.DateFilter):
+    field_class = DateField  # its refusal of a typed date says what is allowed
+
+
 def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, timezone.get_current_timezone())
 
@@ -52,8 +56,8 @@ class AccessLogFilter(ListFilterSet):
         max_value=2**63 - 1,  # the database's bigint: a larger number would be a database error
         help_text="The internal id, not the record number.",
     )
-    date_from = django_filters.DateFilter(label="From", widget=DateInput(), method="on_or_after")
-    date_to = django_filters.DateFilter(label="To", widget=DateInput(), method="on_or_before")
+    date_from = DayFilter(label="From", widget=DateInput(), method="on_or_after")
+    date_to = DayFilter(label="To", widget=DateInput(), method="on_or_before")
 
     class Meta:
         model = AccessEvent

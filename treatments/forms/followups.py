@@ -3,7 +3,8 @@
 from django import forms
 from django.utils import timezone
 
-from clinic.form_parts import DateInput, DateTimeInput
+from clinic.form_parts import DateField, DateInput, DateTimeField, DateTimeInput
+from clinic.formats import day as format_day
 from treatments.models import AttemptOutcome, Contact, Decision, FollowUp
 from treatments.services.followup_actions import COMPLETION_FIELDS
 
@@ -24,7 +25,7 @@ class VersionField(forms.IntegerField):
 
 class FollowUpCompleteForm(forms.Form):
     contact = forms.ChoiceField(label="How the patient was reached", choices=Contact.choices)
-    completed_at = forms.DateTimeField(
+    completed_at = DateTimeField(
         label="Contact date and time", widget=DateTimeInput(), help_text="Leave as is for a contact made now."
     )
     pain = _field("pain")
@@ -88,7 +89,7 @@ class FollowUpCancelForm(forms.Form):
 
 
 class FollowUpRescheduleForm(forms.Form):
-    new_due = forms.DateField(label="New due date", widget=DateInput())
+    new_due = DateField(label="New due date", widget=DateInput())
     reason = forms.CharField(
         label="Reason for rescheduling",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -101,8 +102,9 @@ class FollowUpRescheduleForm(forms.Form):
         kwargs.setdefault("prefix", "reschedule")
         super().__init__(*args, **kwargs)
         self.initial.setdefault("version", followup.version)
+        window = f"{format_day(followup.window_start)} to {format_day(followup.window_end)}"
         self.fields["new_due"].help_text = (
-            f"Inside the window ({followup.window_start:%Y-%m-%d} to {followup.window_end:%Y-%m-%d}) only "
+            f"Inside the window ({window}) only "
             "the due date moves; outside it the window moves along, keeping its width."
         )
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from clinic.form_parts import DateInput, VersionedFormMixin
+from clinic.form_parts import DateField, DateInput, VersionedFormMixin
 from treatments.models import Lot, LotStatus
 from treatments.services.lots import lot_problems
 
@@ -37,6 +37,7 @@ class LotForm(LotRulesFormMixin, VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Lot
         fields = LOT_FIELDS
+        field_classes = {"received_on": DateField, "expires_on": DateField}
         widgets = {
             "received_on": DateInput(),
             "expires_on": DateInput(),

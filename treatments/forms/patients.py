@@ -2,7 +2,7 @@
 
 from django import forms
 
-from clinic.form_parts import DateInput, ModelMultipleChoiceField, VersionedFormMixin
+from clinic.form_parts import DateField, DateInput, ModelMultipleChoiceField, VersionedFormMixin
 from treatments.models import Indication, Patient
 
 
@@ -31,6 +31,7 @@ class PatientForm(VersionedFormMixin, forms.ModelForm):
             "takes_anti_inflammatories",
             "notes",
         ]
+        field_classes = {"date_of_birth": DateField, "consent_on_file": DateField}
         widgets = {
             "date_of_birth": DateInput(),
             "consent_on_file": DateInput(),

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from clinic.form_parts import DateInput, VersionedFormMixin, check_period
+from clinic.form_parts import DateField, DateInput, VersionedFormMixin, check_period
 from clinic.formats import day as format_day
 from treatments.models import SideEffectReport
 from treatments.selectors.side_effects import side_effect_treatments
@@ -24,6 +24,7 @@ class SideEffectReportForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = SideEffectReport
         fields = ["treatment", *REPORT_FIELDS]
+        field_classes = {"onset": DateField, "resolved_on": DateField}
         widgets = {
             "onset": DateInput(),
             "resolved_on": DateInput(),
@@ -68,8 +69,8 @@ class ReviewForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
-    end = forms.DateField(widget=DateInput(attrs={"class": "form-control"}))
+    start = DateField(widget=DateInput(attrs={"class": "form-control"}))
+    end = DateField(widget=DateInput(attrs={"class": "form-control"}))
 
     def clean(self):
         cleaned = super().clean()

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from clinic.form_parts import DateTimeInput, VersionedFormMixin
+from clinic.form_parts import DateTimeField, DateTimeInput, VersionedFormMixin
 from clinic.formats import day as format_day
 from clinic.roles import PHYSICIAN
 from treatments.dosing import format_amount
@@ -45,7 +45,7 @@ class TreatmentForm(VersionedFormMixin, forms.ModelForm):
             "baseline_energy",
             "notes",
         ]
-        field_classes = {"physician": PhysicianChoiceField}
+        field_classes = {"physician": PhysicianChoiceField, "performed_at": DateTimeField}
         widgets = {
             "performed_at": DateTimeInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),

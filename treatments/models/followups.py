@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from simple_history.models import HistoricalRecords
 
+from clinic.formats import day as format_day
+from clinic.formats import moment
 from clinic.models import ClinicalQuerySet, ClinicalRecord
 from clinic.roles import PHYSICIAN, roles_of
 from treatments.models.patients import Patient
@@ -453,7 +455,7 @@ class FollowUp(ClinicalRecord):
         ]
 
     def __str__(self):
-        return f"{self.step_name} due {self.due_on:%Y-%m-%d}"
+        return f"{self.step_name} due {format_day(self.due_on)}"
 
     @property
     def is_open(self) -> bool:
@@ -527,7 +529,7 @@ class FollowUpAttempt(models.Model):
         verbose_name_plural = "contact attempts"
 
     def __str__(self):
-        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_outcome_display()} at {moment(self.at)}"
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Contact attempts are never deleted.")

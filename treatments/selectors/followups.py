@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.html import format_html_join
 
+from clinic.formats import day as format_day
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt
-from treatments.models.followups import COUNT_CAP, followup_timing, recent_parts
+from treatments.models.followups import COUNT_CAP, followup_timing, recent_parts, short_date
 from treatments.services.followup_actions import ACTIONS, followup_allowed_actions
 
 # Rows per page of a worklist section; the section's full count is always shown, and a "more" link
@@ -331,8 +332,8 @@ def _rows(ids, order, today: dt.date, user=None) -> list[WorklistRow]:
                 status=status,
                 attempt_count=attempts,
                 attempts_label=f"{attempts} attempt{pluralize(attempts)}" if attempts else "",
-                due=f"{weekdays[due_on.weekday()]} {due_on:%Y-%m-%d}",
-                window=f"{value['window_start']:%m-%d} – {window_end:%m-%d}",
+                due=f"{weekdays[due_on.weekday()]} {format_day(due_on)}",
+                window=f"{short_date(value['window_start'], today)} – {short_date(window_end, today)}",
                 section=timing.section,
                 timing=timing.words,
                 timing_class=timing.badge,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.formats import day as format_day
 from treatments.models import CalendarFeed, FollowUp
 
 TOKEN_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
@@ -102,7 +103,7 @@ def build_calendar(followups, *, absolute_url, today: dt.date | None = None) -> 
     calendar.add("x-wr-calname", "Exolog follow-ups")
     calendar.add(
         "x-wr-caldesc",
-        f"Open follow-ups due {start:%Y-%m-%d} to {end:%Y-%m-%d}, soonest first, at most "
+        f"Open follow-ups due {format_day(start)} to {format_day(end)}, soonest first, at most "
         f"{FEED_MAX_EVENTS}. The worklist in Exolog has every follow-up.",
     )
     for followup in followups:
@@ -114,7 +115,7 @@ def build_calendar(followups, *, absolute_url, today: dt.date | None = None) -> 
         event.add("dtstart", followup.due_on)
         event.add("dtend", followup.due_on + dt.timedelta(days=1))
         event.add("summary", f"Follow-up: {followup.step_name} (record {followup.patient.mrn})")
-        window = f"Window {followup.window_start:%Y-%m-%d} to {followup.window_end:%Y-%m-%d}."
+        window = f"Window {format_day(followup.window_start)} to {format_day(followup.window_end)}."
         optional = " Optional step." if followup.step.optional else ""
         event.add("description", f"{window}{optional} Details in Exolog (sign-in required).")
         event.add("url", absolute_url(reverse("followup_detail", args=[followup.pk])))

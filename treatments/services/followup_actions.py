@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import attribute
+from clinic.formats import day as format_day
 from treatments.models import Decision, FollowUp, FollowUpAttempt, FollowUpStatus
 
 COMPLETION_FIELDS = (
@@ -152,7 +153,7 @@ def _check_contact_time(followup: FollowUp, when: dt.datetime, field: str) -> No
     treated = followup.treatment.treatment_date
     if timezone.localdate(when) < treated:
         raise ValidationError(
-            {field: f"The contact must be on or after the treatment date ({treated:%Y-%m-%d})."}
+            {field: f"The contact must be on or after the treatment date ({format_day(treated)})."}
         )
 
 
@@ -255,18 +256,18 @@ def followup_reschedule(
     today = timezone.localdate()
     if new_due <= treated:
         raise ValidationError(
-            {"new_due": f"The new due date must be after the treatment date ({treated:%Y-%m-%d})."}
+            {"new_due": f"The new due date must be after the treatment date ({format_day(treated)})."}
         )
     if new_due < today:
-        raise ValidationError({"new_due": f"The new due date must be today ({today:%Y-%m-%d}) or later."})
+        raise ValidationError({"new_due": f"The new due date must be today ({format_day(today)}) or later."})
     latest = today + dt.timedelta(days=RESCHEDULE_HORIZON_DAYS)
     if new_due > latest:
         # Also keeps the window arithmetic below clear of the calendar's end (found by fuzzing).
         raise ValidationError(
-            {"new_due": f"The new due date must be within two years ({latest:%Y-%m-%d} at the latest)."}
+            {"new_due": f"The new due date must be within two years ({format_day(latest)} at the latest)."}
         )
     if new_due == followup.due_on:
-        raise ValidationError({"new_due": f"The follow-up is already due on {new_due:%Y-%m-%d}."})
+        raise ValidationError({"new_due": f"The follow-up is already due on {format_day(new_due)}."})
     within = followup.window_start <= new_due <= followup.window_end
     if not within:
         before = followup.due_on - followup.window_start
@@ -282,7 +283,7 @@ def followup_reschedule(
     attribute(
         followup,
         user=user,
-        reason=f"Rescheduled {old_due:%Y-%m-%d} → {new_due:%Y-%m-%d} ({where}): {reason}",
+        reason=f"Rescheduled {format_day(old_due)} → {format_day(new_due)} ({where}): {reason}",
     )
     followup.save()
     return followup

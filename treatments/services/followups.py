@@ -4,6 +4,7 @@ on amendment. The worklist actions (complete, miss, reschedule) live in followup
 import datetime as dt
 
 from clinic.audit import attribute
+from clinic.formats import day as format_day
 from treatments.models import FollowUp, FollowUpStatus, Protocol, Treatment
 
 
@@ -71,7 +72,7 @@ def followups_move_to_amendment(*, original: Treatment, amendment: Treatment, us
 
     Completed, missed and cancelled follow-ups keep their dates: they record what happened.
     """
-    reason = f"Moved to the amendment of {original.treatment_date:%Y-%m-%d}"
+    reason = f"Moved to the amendment of {format_day(original.treatment_date)}"
     for followup in original.followups.select_related("step"):
         followup.treatment = amendment
         if followup.status == FollowUpStatus.SCHEDULED:

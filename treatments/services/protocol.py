@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import attribute
+from clinic.formats import day as format_day
 from treatments.models import FollowUpStep, Protocol
 from treatments.services.records import save_attributed
 
@@ -31,7 +32,7 @@ def frozen_reason(protocol: Protocol) -> str:
     """Why a governing version cannot be changed, and what to do instead."""
     count = governed_count(protocol)
     start, end = protocol.governed_period()
-    period = f"from {start:%Y-%m-%d}" + (f" to {end - dt.timedelta(days=1):%Y-%m-%d}" if end else " on")
+    period = f"from {format_day(start)}" + (f" to {format_day(end - dt.timedelta(days=1))}" if end else " on")
     return (
         f"This protocol version governs {count} treatment{'' if count == '1' else 's'} recorded {period}, "
         "which were judged by its rules: it is frozen. To change the rules, copy it as a new version "
@@ -54,7 +55,7 @@ def _check_new_date(protocol: Protocol, today: dt.date) -> None:
         raise ValidationError(
             {
                 "effective_from": f"A new or moved version takes effect after today: choose "
-                f"{today + dt.timedelta(days=1):%Y-%m-%d} or later. Treatments already recorded keep "
+                f"{format_day(today + dt.timedelta(days=1))} or later. Treatments already recorded keep "
                 "the version they were judged by."
             }
         )
@@ -120,7 +121,7 @@ def protocol_copy(
         protocol=copy,
         user=user,
         steps=steps,
-        reason=f"New version copied from the one in force from {source.effective_from:%Y-%m-%d}: {reason}",
+        reason=f"New version copied from the one in force from {format_day(source.effective_from)}: {reason}",
         today=today,
     )
 
