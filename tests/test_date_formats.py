@@ -13,10 +13,26 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from clinic.form_parts import DATE_ALLOWED, MOMENT_ALLOWED
 from clinic.formats import day, moment
 from faq.models import Entry
 from tests.helpers.records import sign_treatment
-from treatments.models import AccessEvent
+from treatments.admin.protocol import CopyForm
+from treatments.filters.access_log import AccessLogFilter
+from treatments.forms.followups import FollowUpCompleteForm, FollowUpRescheduleForm
+from treatments.forms.lots import LotForm
+from treatments.forms.patients import PatientForm
+from treatments.forms.side_effects import PeriodForm, SideEffectReportForm
+from treatments.forms.treatments import TreatmentForm
+from treatments.models import AccessEvent, AttemptOutcome, Contact
+from treatments.models.followups import short_date
+from treatments.services.calendar import calendar_feed_create, calendar_feed_touch
+from treatments.services.followup_actions import (
+    followup_acknowledge_missed,
+    followup_complete,
+    followup_record_attempt,
+    followup_reschedule,
+)
 from treatments.services.lots import lot_recall
 from treatments.services.signing import treatment_amend, treatment_void
 from treatments.services.treatments import treatment_save
@@ -28,23 +44,28 @@ ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # browser would otherwise bring.
 OTHER_STYLES = re.compile(
     r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.\s*\d|\b[ap]\.m\.|\b\d{1,2}/\d{1,2}/\d{4}\b"
+    # "1 December 2026": the month's full name, the handouts' old style ("May" is both).
+    r"|\b\d{1,2} (January|February|March|April|June|July|August|September|October|November|December)\b"
 )
 
 
 class _Text(HTMLParser):
-    """The text a person reads: no attributes (links, data-*, input values), no scripts or styles."""
+    """The text a person reads: no attributes (links, data-*, input values), no scripts or styles,
+    and not the examples of what may be typed (``data-typed-formats``: "1993-11-21 or 21/11/1993")."""
 
     def __init__(self):
         super().__init__()
-        self.parts, self.skip = [], 0
+        self.parts, self.skip, self.skipping = [], 0, []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in ("script", "style") or "data-typed-formats" in dict(attrs):
             self.skip += 1
+            self.skipping.append(tag)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
+        if self.skipping and tag == self.skipping[-1]:
             self.skip -= 1
+            self.skipping.pop()
 
     def handle_data(self, data):
         if not self.skip:
@@ -126,11 +147,60 @@ def records(patient, physician, make_treatment, make_lot, make_report, clinic_ad
     }
 
 
-# Not scanned here yet: the patient page's follow-up panel (includes/patient_followups.html), the
-# patient list, the follow-up worklist and pages, the home page and the calendar page, whose
-# templates other branches change at the same time; they take the same formats after the merge.
+@pytest.fixture
+def followup_records(records, physician):
+    """The amendment's follow-ups in every state a page dates: one completed after a failed attempt,
+    one missed and seen by a physician, one rescheduled (its history says from and to), a calendar
+    link made and fetched."""
+    followups = {f.kind: f for f in records["amendment"].followups.all()}
+    at = timezone.make_aware(dt.datetime(2026, 3, 11, 10, 15))
+    call = followups["check_in"]
+    followup_record_attempt(
+        followup=call, user=physician, contact=Contact.CALL, outcome=AttemptOutcome.NO_ANSWER, at=at
+    )
+    followup_complete(
+        followup=call, user=physician, data={"contact": Contact.CALL}, completed_at=at + dt.timedelta(hours=2)
+    )
+    missed = followups["early_check"]
+    followup_record_attempt(
+        followup=missed,
+        user=physician,
+        contact=Contact.CALL,
+        outcome=AttemptOutcome.WRONG_NUMBER,
+        at=at + dt.timedelta(days=40),
+        mark_missed=True,
+    )
+    followup_acknowledge_missed(followup=missed, user=physician)
+    moved = followups["six_month"]
+    old_due, new_due = moved.due_on, timezone.localdate() + dt.timedelta(days=5)
+    followup_reschedule(followup=moved, user=physician, new_due=new_due, reason="Abroad")
+    feed, _token = calendar_feed_create(user=physician)
+    calendar_feed_touch(feed)
+    return {
+        **records,
+        "feed": feed,
+        "completed": call,
+        "missed": missed,
+        "moved": moved,
+        "moved_from": old_due,
+    }
+
+
 def clinical_pages(r) -> list[str]:
+    entry = Entry.objects.filter(published=True).first()  # the seed of a new clinic's FAQ
+    worklist = reverse("followup_list")
     return [
+        reverse("home"),
+        reverse("patient_list"),
+        reverse("patient_detail", args=[r["patient"].pk]),  # with its follow-ups and side-effect panel
+        worklist,
+        *(f"{worklist}?section={key}" for key in ("overdue", "missed", "upcoming", "recent")),
+        reverse("followup_detail", args=[r["completed"].pk]),
+        reverse("followup_detail", args=[r["missed"].pk]),
+        reverse("followup_detail", args=[r["moved"].pk]) + "?action=reschedule",
+        reverse("calendar_feed_manage"),
+        f"{reverse('faq:handout')}?entry={entry.pk}",
+        reverse("treatment_aftercare", args=[r["amendment"].pk]),
         reverse("treatment_detail", args=[r["original"].pk]),
         reverse("treatment_detail", args=[r["amendment"].pk]),
         reverse("treatment_detail", args=[r["draft"].pk]),
@@ -148,7 +218,8 @@ def clinical_pages(r) -> list[str]:
     ]
 
 
-def test_the_main_pages_show_dates_in_the_clinic_format(physician_client, records):
+def test_the_main_pages_show_dates_in_the_clinic_format(physician_client, followup_records):
+    records = followup_records
     problems = {}
     for url in clinical_pages(records):
         response = physician_client.get(url)
@@ -204,3 +275,79 @@ def test_the_outcome_chart_keeps_iso_data_and_shows_the_clinic_format(physician_
     if series["points"]:
         point = series["points"][0]
         assert ISO_DAY.fullmatch(point["date"]) and point["day"] == day(dt.date.fromisoformat(point["date"]))
+
+
+def test_the_follow_up_pages_worklist_and_calendar_page_say_dates_the_same_way(
+    physician_client, followup_records
+):
+    r = followup_records
+    moved = r["moved"]
+    page = shown_text(physician_client.get(reverse("followup_detail", args=[moved.pk])).content.decode())
+    assert f"Due {moved.due_on:%a} {day(moved.due_on)}" in page
+    assert f"Rescheduled {day(r['moved_from'])} → {day(moved.due_on)} (window moved): Abroad" in page
+    assert f"Window {day(moved.window_start)} to {day(moved.window_end)}" in page
+    worklist = " ".join(
+        shown_text(physician_client.get(reverse("followup_list"), {"section": key}).content.decode())
+        for key in ("due_this_week", "upcoming")
+    )
+    assert f"{moved.due_on:%a} {day(moved.due_on)}" in worklist
+    today = timezone.localdate()
+    window = f"{short_date(moved.window_start, today)} – {short_date(moved.window_end, today)}"
+    assert f"window {window}" in worklist
+    completed = r["completed"]
+    page = shown_text(physician_client.get(reverse("followup_detail", args=[completed.pk])).content.decode())
+    assert f"Contact on {moment(completed.completed_at)}" in page and "11 Mar 2026, " in page
+    calendar = shown_text(physician_client.get(reverse("calendar_feed_manage")).content.decode())
+    feed = r["feed"]
+    feed.refresh_from_db()
+    assert f"active since {moment(feed.created_at)}; last fetched {moment(feed.last_used_at)}." in calendar
+    assert str(r["completed"]) == f"Day 1–3 check-in call due {day(completed.due_on)}"
+
+
+def test_the_handout_is_dated_in_the_clinic_format(physician_client, records):
+    entry = Entry.objects.filter(published=True).first()
+    page = shown_text(physician_client.get(reverse("faq:handout"), {"entry": entry.pk}).content.decode())
+    assert f"Date: {day(timezone.localdate())}" in page
+
+
+def _date_fields(patient, followup, clinic_admin):
+    """Every form a person types a date into, with its date and date-time fields."""
+    return [
+        (PatientForm(), ["date_of_birth", "consent_on_file"], []),
+        (LotForm(), ["received_on", "expires_on"], []),
+        (SideEffectReportForm(patient=patient), ["onset", "resolved_on"], []),
+        (TreatmentForm(physician_field=True), [], ["performed_at"]),
+        (FollowUpCompleteForm(followup=followup), [], ["completed_at"]),
+        (FollowUpRescheduleForm(followup=followup), ["new_due"], []),
+        (PeriodForm(), ["start", "end"], []),
+        (AccessLogFilter({}, queryset=AccessEvent.objects.none()).form, ["date_from", "date_to"], []),
+        (CopyForm(today=dt.date(2026, 11, 21)), ["effective_from"], []),
+    ]
+
+
+def test_every_date_field_says_what_is_allowed_when_it_refuses_a_typed_date(records, physician, clinic_admin):
+    followup = records["amendment"].followups.first()
+    assert DATE_ALLOWED == "Enter a date like 21 Nov 2026 (or 2026-11-21)."
+    assert MOMENT_ALLOWED == "Enter a date and time like 21 Nov 2026, 14:05 (or 2026-11-21 14:05)."
+    for form, dates, moments in _date_fields(records["patient"], followup, clinic_admin):
+        for name in dates:
+            field = form.fields[name]
+            assert field.error_messages["invalid"] == DATE_ALLOWED, (type(form), name)
+            with pytest.raises(forms.ValidationError, match=r"like 21 Nov 2026 \(or 2026-11-21\)"):
+                field.clean("11/21/2026")
+            assert field.clean("2026-11-21") == field.clean("21 Nov 2026") == dt.date(2026, 11, 21)
+        for name in moments:
+            field = form.fields[name]
+            assert field.error_messages["invalid"] == MOMENT_ALLOWED, (type(form), name)
+            assert field.clean("2026-11-21T14:05") == field.clean("21 Nov 2026, 14:05")
+
+
+def test_a_refused_date_on_a_page_and_in_the_admin_says_what_is_allowed(physician_client, superuser_client):
+    response = physician_client.post(
+        reverse("patient_create"), {"given_name": "Ann", "family_name": "Lee", "date_of_birth": "05/17/1970"}
+    )
+    assert response.status_code == 200
+    assert "Enter a date like 21 Nov 2026 (or 2026-11-21)." in response.content.decode()
+    response = superuser_client.post(reverse("admin:treatments_lot_add"), {"expires_on": "31/12/2027"})
+    assert response.status_code == 200
+    assert "Enter a date like 21 Nov 2026 (or 2026-11-21)." in response.content.decode()

@@ -88,7 +88,7 @@ def test_an_impossible_date_is_explained_and_lists_nobody(staff_client, amara, t
     response = staff_client.get(LIST)
     assert list(response.context["patients"]) == []
     page = response.content.decode()
-    assert f"“{term}” is not a date. Search a date of birth as year-month-day (1993-11-21)" in page
+    assert f"“{term}” is not a date. Search a date of birth as the list shows it (21 Nov 1993)" in page
     assert 'aria-invalid="true"' in page and "No patient matches" not in page
 
 

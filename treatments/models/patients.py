@@ -143,8 +143,8 @@ def search_dates(term: str) -> list:
                 found.append(date)
     if not found:
         raise ValidationError(
-            f"“{term}” is not a date. Search a date of birth as year-month-day (1993-11-21) or "
-            "day/month/year (21/11/1993)."
+            f"“{term}” is not a date. Search a date of birth as the list shows it (21 Nov 1993), as "
+            "year-month-day (1993-11-21) or day/month/year (21/11/1993)."
         )
     return found
 
