@@ -77,11 +77,11 @@ def test_the_sheet_shows_the_dates_and_logs_a_print(staff_client, staff, signed)
     response = staff_client.get(reverse("treatment_aftercare", args=[signed.pk]))
     body = response.content.decode()
     assert "Ada Lovelace" in body
-    assert "No strenuous activity until Monday, 2 February 2026, 10:00 (48 h)." in body
+    assert "No strenuous activity until Monday, 2 Feb 2026, 10:00 (48 h)." in body
     # From a day on, not a date range that reads like a window that closes.
-    assert "Cardio workouts again from Saturday, 21 February 2026 (3 to 4 weeks after treatment)." in body
-    assert "to Saturday, 28 February 2026" not in body
-    assert "Weightlifting and running again from Saturday, 28 February 2026 (4 weeks after treatment)" in body
+    assert "Cardio workouts again from Saturday, 21 Feb 2026 (3 to 4 weeks after treatment)." in body
+    assert "to Saturday, 28 Feb 2026" not in body
+    assert "Weightlifting and running again from Saturday, 28 Feb 2026 (4 weeks after treatment)" in body
     assert (
         "Do not take anti-inflammatory medication (e.g. ibuprofen, naproxen, aspirin) until Saturday, "
         in body
@@ -112,7 +112,7 @@ def test_the_pdf_is_a_real_pdf_with_the_dates(physician_client, signed):
     assert response.content.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     text = " ".join(text.split())
-    assert "Cardio workouts again from Saturday, 21 February 2026 (3 to 4 weeks after treatment)." in text
+    assert "Cardio workouts again from Saturday, 21 Feb 2026 (3 to 4 weeks after treatment)." in text
     assert "Call the clinic on +49 30 1234567. In an emergency call 112." in text
     assert "Lovelace" in text
     assert AccessEvent.objects.filter(action="print").count() == 1
@@ -174,7 +174,7 @@ def test_one_interval_reads_as_one_number_of_weeks(staff_client, signed):
     )
     weeks.steps.create(name="Call", offset_days=2)
     body = staff_client.get(reverse("treatment_aftercare", args=[signed.pk])).content.decode()
-    assert "Cardio workouts again from Saturday, 21 February 2026 (3 weeks after treatment)." in body
+    assert "Cardio workouts again from Saturday, 21 Feb 2026 (3 weeks after treatment)." in body
 
 
 @pytest.mark.parametrize("phone", ["", "call us"])
