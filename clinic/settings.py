@@ -241,8 +241,12 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Absolute links in mail (sent outside any request). Pages and calendar feeds build theirs from
-# the request's own (allowed) host.
-EXOLOG_BASE_URL = os.environ.get("EXOLOG_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+# the request's own (allowed) host. Production has no default: `check --deploy` fails without it
+# (exolog.E002, clinic/checks.py) and no digest is sent with a link to nowhere. A development
+# machine (DEBUG) links to runserver.
+EXOLOG_BASE_URL = (
+    os.environ.get("EXOLOG_BASE_URL", "").strip() or ("http://127.0.0.1:8000" if DEBUG else "")
+).rstrip("/")
 
 # Security. Production runs behind a TLS-terminating reverse proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
