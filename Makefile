@@ -92,6 +92,21 @@ security-report: setup-dev system-deps
 clean:
 	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov
 
+# The production stack on this machine (docs/DEPLOYMENT.md): collectstatic (hashed, compressed
+# files for WhiteNoise), migrate, the tasks worker (reminder digests) in the background and gunicorn
+# with gunicorn.conf.py in the foreground on EXOLOG_BIND (default $(HOST):$(PORT)); Ctrl-C stops
+# both. It reads the production environment from the caller (.env.example): DJANGO_SECRET_KEY,
+# DATABASE_URL (PostgreSQL; empty means SQLite), DJANGO_ALLOWED_HOSTS, EXOLOG_BASE_URL, ...
+# On plain HTTP (no proxy in front) also set DJANGO_SECURE_SSL_REDIRECT=false.
+.PHONY: serve
+serve: setup
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve runs the production settings: set DJANGO_SECRET_KEY (and the rest of .env.example) first." >&2; exit 1; }
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	@set -m; $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	EXOLOG_BIND="$${EXOLOG_BIND:-$(HOST):$(PORT)}" $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
 # Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.
 # Dataset sizes: BENCH_SIZES=1000,100000 (the default); datasets in bench/data/ are reused.
 .PHONY: bench bench-serve bench-smoke
