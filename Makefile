@@ -109,7 +109,7 @@ serve: setup
 
 # Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.
 # Dataset sizes: BENCH_SIZES=1000,100000 (the default); datasets in bench/data/ are reused.
-.PHONY: bench bench-serve bench-smoke
+.PHONY: bench bench-serve bench-smoke bench-scaleout
 
 # Every page at both sizes on SQLite, then on a PostgreSQL the bench starts and stops itself.
 bench: venv
@@ -124,3 +124,8 @@ bench-serve: setup
 # CI: SQLite, 200 patients; fails on a 5xx, a page over 12 queries or HTML over 150 KB.
 bench-smoke: venv
 	$(PY) -m bench.pages --smoke
+
+# Two gunicorn instances on two ports sharing one PostgreSQL: one session on both, no digest sent
+# twice by two senders at once (docs/RELIABILITY.md).
+bench-scaleout: venv
+	$(PY) -m bench.scaleout
