@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.helpers.auth import login_verified
 from treatments.models import AccessEvent, FollowUp
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.security("audit_trail")]
 
 
 @pytest.fixture

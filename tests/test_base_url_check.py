@@ -15,6 +15,8 @@ from treatments.links import absolute_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.security("deploy_check")
+
 
 @pytest.mark.parametrize(
     ("url", "problem"),
