@@ -103,8 +103,8 @@ serve: setup
 	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve runs the production settings: set DJANGO_SECRET_KEY (and the rest of .env.example) first." >&2; exit 1; }
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
-	@set -m; $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
-	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	EXOLOG_BIND="$${EXOLOG_BIND:-$(HOST):$(PORT)}" $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.

@@ -57,6 +57,10 @@ forwarded_allow_ips = ""
 # before any worker starts. The proxy in front sends its own Server header anyway.
 gunicorn.http.wsgi.SERVER = "exolog"
 
+# No control socket (gunicorn 27 would create one under the home directory): the app servers write
+# no local files, and several instances on one machine would share its path. Signals still work.
+control_socket_disable = True
+
 # Load the app in the master before forking: a broken setting stops the start at once, and the
 # workers share the loaded code.
 preload_app = True
