@@ -16,16 +16,23 @@ import gunicorn.http.wsgi
 
 wsgi_app = "clinic.wsgi:application"
 
-bind = [os.environ.get("EXOLOG_BIND", "127.0.0.1:8000")]
+
+def setting(name: str, default: int) -> int:
+    """A whole number from the environment; unset or empty means the default."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+bind = [os.environ.get("EXOLOG_BIND", "").strip() or "127.0.0.1:8000"]
 
 cores = multiprocessing.cpu_count()
-workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * cores + 1, 12)))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+workers = setting("GUNICORN_WORKERS", min(2 * cores + 1, 12))
+threads = setting("GUNICORN_THREADS", 2)
 worker_class = "gthread"
 
 # A request that takes longer than this is a stuck worker (the heaviest page takes well under a
 # second); the worker is killed and replaced. On SIGTERM, requests in flight get this long to finish.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+timeout = setting("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 # Keep-alive for the proxy's connections (behind nginx, which reuses upstream connections).
 keepalive = 5
