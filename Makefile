@@ -76,12 +76,13 @@ test: setup-dev system-deps lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 # Production settings must pass Django's deployment checks with no warning. A production
-# environment sets EMAIL_HOST (Django refuses the console mail backend there) and CLINIC_PHONE
-# (exolog.E001: the aftercare sheet needs it), so this does too.
+# environment sets EMAIL_HOST (Django refuses the console mail backend there), CLINIC_PHONE
+# (exolog.E001: the aftercare sheet needs it) and EXOLOG_BASE_URL (exolog.E002: links in mail), so
+# this does too.
 check-deploy: setup
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))')" \
 	DJANGO_ALLOWED_HOSTS=clinic.example EMAIL_HOST=smtp.clinic.example CLINIC_PHONE="+49 30 1234567" \
-	$(PY) manage.py check --deploy --fail-level WARNING
+	EXOLOG_BASE_URL=https://clinic.example $(PY) manage.py check --deploy --fail-level WARNING
 
 # Runs the whole suite; the pytest plugin tests/security_report.py then rewrites docs/SECURITY.md
 # (each checklist item's marked tests and their figures). Fails when a test fails.
@@ -91,9 +92,24 @@ security-report: setup-dev system-deps
 clean:
 	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov
 
+# The production stack on this machine (docs/DEPLOYMENT.md): collectstatic (hashed, compressed
+# files for WhiteNoise), migrate, the tasks worker (reminder digests) in the background and gunicorn
+# with gunicorn.conf.py in the foreground on EXOLOG_BIND (default $(HOST):$(PORT)); Ctrl-C stops
+# both. It reads the production environment from the caller (.env.example): DJANGO_SECRET_KEY,
+# DATABASE_URL (PostgreSQL; empty means SQLite), DJANGO_ALLOWED_HOSTS, EXOLOG_BASE_URL, ...
+# On plain HTTP (no proxy in front) also set DJANGO_SECURE_SSL_REDIRECT=false.
+.PHONY: serve
+serve: setup
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve runs the production settings: set DJANGO_SECRET_KEY (and the rest of .env.example) first." >&2; exit 1; }
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	@$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	EXOLOG_BIND="$${EXOLOG_BIND:-$(HOST):$(PORT)}" $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
 # Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.
 # Dataset sizes: BENCH_SIZES=1000,100000 (the default); datasets in bench/data/ are reused.
-.PHONY: bench bench-serve bench-smoke
+.PHONY: bench bench-serve bench-smoke bench-scaleout
 
 # Every page at both sizes on SQLite, then on a PostgreSQL the bench starts and stops itself.
 bench: venv
@@ -108,3 +124,8 @@ bench-serve: setup
 # CI: SQLite, 200 patients; fails on a 5xx, a page over 12 queries or HTML over 150 KB.
 bench-smoke: venv
 	$(PY) -m bench.pages --smoke
+
+# Two gunicorn instances on two ports sharing one PostgreSQL: one session on both, no digest sent
+# twice by two senders at once (docs/RELIABILITY.md).
+bench-scaleout: venv
+	$(PY) -m bench.scaleout

@@ -5,6 +5,7 @@ import os
 
 # Production refuses the aftercare sheet without the clinic's phone; the bench times the sheet.
 os.environ.setdefault("CLINIC_PHONE", "+49 30 1234567")
+os.environ.setdefault("EXOLOG_BASE_URL", "https://exolog.clinic.example")
 
 from clinic.settings import *  # noqa: E402,F403
 

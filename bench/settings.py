@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Production refuses the aftercare sheet without the clinic's phone; the bench times the sheet.
 os.environ.setdefault("CLINIC_PHONE", "+49 30 1234567")
+os.environ.setdefault("EXOLOG_BASE_URL", "https://exolog.clinic.example")
 # Never the demo bypass: the bench clients pass the second factor as tests/helpers/auth.py does.
 os.environ.pop("EXOLOG_DEMO_SKIP_SECOND_FACTOR", None)
 

@@ -1,5 +1,7 @@
 """System checks of the clinic's own settings (``manage.py check --deploy`` runs them)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import checks
 
@@ -30,5 +32,37 @@ def check_clinic_phone(app_configs=None, **kwargs):
             f"{problem}: the aftercare sheet cannot be printed without the clinic's phone.",
             hint="Set CLINIC_PHONE to the number patients call, e.g. CLINIC_PHONE=+49 30 1234567.",
             id="exolog.E001",
+        )
+    ]
+
+
+def base_url_problem() -> str:
+    """What keeps ``EXOLOG_BASE_URL`` from starting the links in mail, or "" when it is usable."""
+    url = settings.EXOLOG_BASE_URL
+    if not url:
+        return "EXOLOG_BASE_URL is not set"
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return f"EXOLOG_BASE_URL “{url}” is not an https:// address"
+    if parts.hostname in {"127.0.0.1", "localhost", "::1"} or parts.hostname.endswith(".localhost"):
+        return f"EXOLOG_BASE_URL “{url}” is this machine's own address, which nobody else can open"
+    if parts.query or parts.fragment:
+        return f"EXOLOG_BASE_URL “{url}” carries a query or fragment"
+    return ""
+
+
+@checks.register("exolog", deploy=True)
+def check_base_url(app_configs=None, **kwargs):
+    """Reminder mail links back with EXOLOG_BASE_URL (mail is sent outside any request, so it cannot
+    use the request's host as pages do): production must say where staff reach Exolog."""
+    problem = base_url_problem()
+    if not problem:
+        return []
+    return [
+        checks.Error(
+            f"{problem}: links in reminder mail would lead nowhere.",
+            hint="Set EXOLOG_BASE_URL to the https:// address staff use, e.g. "
+            "EXOLOG_BASE_URL=https://exolog.clinic.example",
+            id="exolog.E002",
         )
     ]

@@ -105,3 +105,49 @@ class SecondFactorMiddleware:
             return None
         target = "second_factor_verify" if user_has_totp(user) else "second_factor_enrol"
         return redirect_to_login(request.path, login_url=reverse(target))
+
+
+# Browser features no page of the app uses, all switched off (an injected script or a framed page
+# cannot ask for the camera or a payment). Features a browser does not know are ignored by it.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+
+
+class SecurityHeadersMiddleware:
+    """The headers Django has no setting for, on every response: pages, error pages, the health
+    checks and the static files WhiteNoise answers (this middleware sits outside it).
+
+    ``Permissions-Policy`` switches off the browser features above; ``Cross-Origin-Resource-Policy:
+    same-origin`` keeps other sites from embedding any response (a page, a PDF, a script)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response

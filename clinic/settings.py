@@ -89,6 +89,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: its headers go on every response, the static files' and the health checks' too.
+    "clinic.middleware.SecurityHeadersMiddleware",
+    # /healthz and /readyz for a load balancer: before the host check, the HTTPS redirect and the
+    # session (clinic/health.py).
+    "clinic.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -241,11 +246,20 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Absolute links in mail (sent outside any request). Pages and calendar feeds build theirs from
-# the request's own (allowed) host.
-EXOLOG_BASE_URL = os.environ.get("EXOLOG_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+# the request's own (allowed) host. Production has no default: `check --deploy` fails without it
+# (exolog.E002, clinic/checks.py) and no digest is sent with a link to nowhere. A development
+# machine (DEBUG) links to runserver.
+EXOLOG_BASE_URL = (
+    os.environ.get("EXOLOG_BASE_URL", "").strip() or ("http://127.0.0.1:8000" if DEBUG else "")
+).rstrip("/")
 
-# Security. Production runs behind a TLS-terminating reverse proxy.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Security. Production runs behind a TLS-terminating reverse proxy (docs/DEPLOYMENT.md), which
+# overwrites X-Forwarded-For and X-Forwarded-Proto. How many proxies stand in front of gunicorn: with
+# 0 (the default) the app believes neither header, as any client could send them; with 1 or more it
+# reads the client's address from X-Forwarded-For (clinic/lockout.py) and HTTPS from
+# X-Forwarded-Proto.
+EXOLOG_TRUSTED_PROXIES = envint("EXOLOG_TRUSTED_PROXIES", 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if EXOLOG_TRUSTED_PROXIES else None
 SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -280,9 +294,9 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Log lines name a keyed hash of the username, never the typed text (people type passwords and
 # patient names into the wrong field).
 AXES_CLIENT_STR_CALLABLE = "clinic.lockout.client_str"
-# Behind the reverse proxy REMOTE_ADDR is the proxy; the client is read from X-Forwarded-For.
+# Behind the reverse proxy REMOTE_ADDR is the proxy; the client is read from X-Forwarded-For
+# (only with EXOLOG_TRUSTED_PROXIES, above).
 AXES_CLIENT_IP_CALLABLE = "clinic.lockout.client_ip"
-EXOLOG_TRUSTED_PROXIES = envint("EXOLOG_TRUSTED_PROXIES", 0)
 
 # Second factor (django-otp TOTP plus one-time recovery codes) for physicians, clinic admins and
 # superusers; see clinic.middleware.SecondFactorMiddleware.

@@ -11,6 +11,8 @@ from clinic.settings import *  # noqa: E402,F403
 # The tests run without DEBUG, as production does, where the aftercare sheet needs the clinic's
 # phone; tests of a missing phone override it.
 CLINIC_PHONE = CLINIC_PHONE or "+49 30 1234567"  # noqa: F405
+# Production has no default base URL (exolog.E002); tests of a missing one override it.
+EXOLOG_BASE_URL = EXOLOG_BASE_URL or "https://exolog.clinic.example"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -6,10 +6,12 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 from django_tasks_db.models import DBTaskResult
 
 from clinic.roles import PHYSICIAN
 from tests.helpers.auth import make_user
+from treatments.models import SentDigest
 from treatments.selectors.digest import digest_recipients, reminder_digest
 from treatments.tasks import send_daily_digests, send_digests
 
@@ -132,3 +134,86 @@ def test_the_command_runs_inline_for_cron(clinic, capsys):
     assert len(mail.outbox) == 3
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_digests", "--date", "tomorrow")
+
+
+# -- idempotent: at most one digest per user and day, whoever sends it ------------------------------
+
+
+def test_a_second_run_for_the_same_day_sends_nothing(clinic):
+    assert send_digests(TODAY) == 3
+    assert send_digests(TODAY) == 0
+    assert len(mail.outbox) == 3
+    assert SentDigest.objects.filter(day=TODAY).count() == 3
+    # The next day is another digest.
+    assert send_digests(TODAY + dt.timedelta(days=1)) == 3
+
+
+def test_the_database_refuses_a_second_digest_for_a_user_and_day(physician):
+    SentDigest.objects.create(user=physician, day=TODAY)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SentDigest.objects.create(user=physician, day=TODAY)
+
+
+def test_a_claim_made_by_another_sender_is_respected_even_when_read_too_late(clinic, physician, monkeypatch):
+    """Two senders read "nobody has it yet" at once: the other one claims the physician's digest
+    while this one is still composing it; this one's claim fails on the constraint and it sends
+    nothing for that user."""
+    from treatments import tasks
+
+    compose = tasks.reminder_digest
+
+    def raced(*, user, today):
+        if user == physician:
+            SentDigest.objects.create(user=user, day=today)  # the other sender got there first
+        return compose(user=user, today=today)
+
+    monkeypatch.setattr(tasks, "reminder_digest", raced)
+    assert send_digests(TODAY) == 2
+    assert physician.email not in [message.to[0] for message in mail.outbox]
+    assert SentDigest.objects.filter(day=TODAY).count() == 3
+
+
+def test_a_mail_that_fails_is_not_marked_sent_and_goes_out_on_the_next_run(clinic, monkeypatch):
+    from django.core.mail.backends import locmem
+
+    def refuse(self, messages):
+        raise OSError("SMTP server unreachable")
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse)
+    with pytest.raises(OSError):
+        send_digests(TODAY)
+    assert SentDigest.objects.count() == 0
+    monkeypatch.undo()
+    assert send_digests(TODAY) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's concurrent sessions")
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_digest_once(clinic):
+    """Two threads (two database sessions, like two workers) send the same day at once."""
+    import threading
+
+    from django.db import connections
+
+    results, errors = [], []
+    start = threading.Barrier(2)
+
+    def sender():
+        try:
+            start.wait(timeout=30)
+            results.append(send_digests(TODAY))
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(results) == 3
+    assert sorted(message.to[0] for message in mail.outbox) == sorted({m.to[0] for m in mail.outbox})
+    assert len(mail.outbox) == 3

@@ -103,6 +103,7 @@ def test_check_deploy_passes_with_production_settings():
         DJANGO_ALLOWED_HOSTS="clinic.example",
         EMAIL_HOST="smtp.clinic.example",
         CLINIC_PHONE="+49 30 1234567",
+        EXOLOG_BASE_URL="https://clinic.example",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

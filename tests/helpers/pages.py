@@ -23,6 +23,8 @@ def assert_security_headers(response, *, secure=True):
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert "no-store" in response["Cache-Control"]
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     csp = csp_directives(response)
     assert csp["object-src"] == ["'none'"]
     assert csp["base-uri"] == ["'none'"]

@@ -17,6 +17,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from clinic.admin import NoDeleteAdminMixin
 from clinic.form_parts import DATE_ALLOWED
 from clinic.models import StaleRecord
+from treatments.models import AccessEvent
+from treatments.services.access import access_record, access_record_many
 
 ATTRIBUTION_FIELDS = [
     "created_at",
@@ -55,6 +57,38 @@ class ClinicalAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     """
 
     show_full_result_count = False
+    # Where a row names its patient ("pk" on the patient itself, "patient_id" on a clinical record):
+    # a page that shows a row writes an access event for that patient, as the clinical pages do (the
+    # change page and an old version: "view"; each row of a list page: "list"). None: no patient data.
+    patient_attname: str | None = None
+
+    def record_view(self, request, obj) -> None:
+        if self.patient_attname and obj is not None:
+            access_record(user=request.user, patient_id=getattr(obj, self.patient_attname))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Only a page that was shown (a save redirects; a refusal or an error page shows no record).
+        if response.status_code == 200 and getattr(response, "context_data", None):
+            self.record_view(request, response.context_data.get("original"))
+        return response
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # The history list ("object") and an old version ("original") both show the record's data.
+        self.record_view(request, context.get("original", context.get("object")))
+        return super().render_history_view(request, template, context, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if response.status_code == 200 else None
+        if self.patient_attname and changelist is not None:
+            # Reads the page's rows once; the template then reuses them (no second query), and the
+            # events are one INSERT whatever the page size.
+            patient_ids = {getattr(row, self.patient_attname) for row in changelist.result_list}
+            access_record_many(
+                user=request.user, patient_ids=sorted(patient_ids), action=AccessEvent.Action.LIST
+            )
+        return response
 
     def revert_disabled(self, request, obj=None):
         return True

@@ -29,6 +29,7 @@ class FollowUpAdmin(ReadOnlyClinicalAdmin):
         "Read-only: follow-ups are scheduled when a treatment is signed, and recorded, rescheduled "
         "or cancelled on the follow-up pages, where every rule is checked."
     )
+    patient_attname = "patient_id"
     list_display = ["step_name", "patient", "due_on", "window_start", "window_end", "status", "completed_at"]
     list_filter = [
         "status",
@@ -55,6 +56,7 @@ class SideEffectReportAdmin(ReadOnlyClinicalAdmin):
         "Read-only: side-effect reports are reported, amended (with a reason), voided and reviewed "
         "on the clinical pages, where every rule is checked."
     )
+    patient_attname = "patient_id"
     list_display = ["term", "patient", "onset", "resolved_on", "grade", "outcome", "reviewed_at", "voided_at"]
     list_filter = [
         "grade",

@@ -19,6 +19,7 @@ from treatments.services.products import product_save
 class PatientAdmin(ServiceAdmin):
     """Saves go through ``patient_save``, as on the registry pages."""
 
+    patient_attname = "pk"
     list_display = ["mrn", "family_name", "given_name", "date_of_birth", "consent_on_file", "voided_at"]
     list_filter = ["sex", "indications", ("voided_at", admin.EmptyFieldListFilter)]
     search_fields = ["mrn", "family_name", "given_name"]
@@ -157,6 +158,7 @@ class TreatmentAdmin(ReadOnlyClinicalAdmin):
         "Read-only: treatments are recorded, signed, amended and voided on the clinical "
         "pages, where every rule is checked."
     )
+    patient_attname = "patient_id"
     list_display = ["performed_at", "patient", "physician", "course_position", "round_number", "status"]
     list_filter = ["status", "course_position", "physician", ("performed_at", admin.DateFieldListFilter)]
     search_fields = ["patient__mrn", "patient__family_name", "administrations__lot__lot_number"]

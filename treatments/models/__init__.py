@@ -2,6 +2,7 @@
 
 from treatments.models.access import AccessEvent
 from treatments.models.calendar import CalendarFeed
+from treatments.models.digests import SentDigest
 from treatments.models.followups import (
     PLANNED_TREATMENT_DECISIONS,
     AttemptOutcome,
@@ -65,6 +66,7 @@ __all__ = [
     "ProductSource",
     "Protocol",
     "ReadOnlyTreatment",
+    "SentDigest",
     "Route",
     "Sex",
     "SideEffectReport",
