@@ -83,9 +83,8 @@ def test_it_codes_what_has_a_real_code(story, lot):
     assert given["context"] == {"reference": f"Encounter/{story['treatment'].pk}"}
 
     event = found["AdverseEvent"][0]
-    assert {"system": "http://terminology.hl7.org/CodeSystem/mdr", "code": "10016558", "display": "Fever"} in (
-        event["event"]["coding"]
-    )
+    fever = {"system": "http://terminology.hl7.org/CodeSystem/mdr", "code": "10016558", "display": "Fever"}
+    assert fever in event["event"]["coding"]
     assert event["seriousness"]["coding"][0]["code"] == "serious"
     assert "hospitalization" in event["seriousness"]["text"]
     assert event["severity"]["coding"][0]["code"] == "severe"
@@ -102,7 +101,8 @@ def test_it_codes_what_has_a_real_code(story, lot):
 
     assert found["Consent"][0]["dateTime"] == "2025-01-01"
     provenance = found["Provenance"][0]
-    assert provenance["signature"][0]["who"] == {"reference": f"Practitioner/{story['treatment'].signed_by_id}"}
+    signer = {"reference": f"Practitioner/{story['treatment'].signed_by_id}"}
+    assert provenance["signature"][0]["who"] == signer
     assert {"reference": f"MedicationAdministration/{given['id']}"} in provenance["target"]
     statuses = {r["status"] for r in found["ServiceRequest"]}
     assert statuses == {"completed", "active"}

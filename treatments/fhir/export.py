@@ -162,7 +162,8 @@ def clinic_zip(
         for resource_type in RESOURCE_TYPES:
             hook = on_patients if resource_type == "Patient" else None
             with archive.open(f"{resource_type}.ndjson", "w") as member:
-                for line in ndjson_lines(clinic_resources(resource_type, on_patients=hook, page_size=page_size)):
+                resources = clinic_resources(resource_type, on_patients=hook, page_size=page_size)
+                for line in ndjson_lines(resources):
                     member.write(line.encode())
                     if sink.parts:
                         yield sink.take()
