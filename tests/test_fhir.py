@@ -161,3 +161,11 @@ def test_the_bundle_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(len(one.captured_queries)):
         response = physician_client.get(url)
     assert len(_by_type(response.json())["Encounter"]) == 4
+
+
+def test_the_product_writes_fhir_without_the_fhir_library():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [path for package in ("clinic", "faq", "treatments") for path in (root / package).rglob("*.py")]
+    assert [str(path) for path in sources if "fhir.resources" in path.read_text()] == []
