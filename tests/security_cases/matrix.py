@@ -75,6 +75,11 @@ EXPECTED = {
     "second_factor_enrol": View(get=EVERYONE_REDIRECTED, post=EVERYONE_REDIRECTED),
     "access_log": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     "access_log_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
+    "fhir_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
+    "fhir_export_download": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
+    "fhir_patient_everything": View(
+        get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient with a signed treatment"
+    ),
     # The admin's login URL only forwards to the site's login page, for everyone.
     "admin_login": View(get=row(302, 302, 302, 302, 302), post=row(302, 302, 302, 302, 302)),
     "patient_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),

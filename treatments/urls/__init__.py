@@ -15,4 +15,5 @@ urlpatterns = [
     path("followups/", include("treatments.urls.followups")),
     path("side-effects/", include("treatments.urls.side_effects")),
     path("calendar/", include("treatments.urls.calendar")),
+    path("fhir/", include("treatments.urls.fhir")),
 ]
