@@ -1,8 +1,8 @@
 """docs/ACCESSIBILITY.md's table from the files A11Y_RECORD wrote (tests/test_a11y_journeys.py):
 
-    python -m tests.a11y_table before.json after.json
+    python -m tests.a11y_table before after   # record files or directories (A11Y_RECORD)
 
-One row per page, role and width: the violations before and after, as "count rule (impact)"."""
+One row per page and role: the violations before and after at each width, as "count: n rule (impact)"."""
 
 import json
 import sys
@@ -21,18 +21,27 @@ def summary(violations: list[dict]) -> str:
 
 
 def rows(path: str) -> dict:
-    data = json.loads(Path(path).read_text())
-    return {(p["page"], p["role"], p["width"]): p["violations"] for p in data["pages"] if p["width"]}
+    """Findings by (page, role, width) from a record file, or every file of a record directory."""
+    files = sorted(Path(path).glob("*.json")) if Path(path).is_dir() else [Path(path)]
+    found = {}
+    for file in files:
+        data = json.loads(file.read_text())
+        found |= {(p["page"], p["role"], p["width"]): p["violations"] for p in data["pages"] if p["width"]}
+    return found
 
 
 def main(before_path: str, after_path: str) -> None:
     before, after = rows(before_path), rows(after_path)
-    print("| Page | Role | Width | Before | After |")
-    print("|---|---|---|---|---|")
-    for key in after:
-        page, role, width = key
-        was = summary(before[key]) if key in before else "not measured"
-        print(f"| {page} | {role} | {width} | {was} | {summary(after[key])} |")
+    print("| Page | Role | Before, 1366 px | Before, 390 px | After, 1366 px | After, 390 px |")
+    print("|---|---|---|---|---|---|")
+    pages = dict.fromkeys((page, role) for page, role, _ in after)
+    for page, role in pages:
+        cells = [
+            summary(before[key]) if (key := (page, role, w)) in before else "not measured"
+            for w in (1366, 390)
+        ]
+        cells += [summary(after.get((page, role, w), [])) for w in (1366, 390)]
+        print(f"| {page} | {role} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ clicking (worklist sections, a follow-up's actions, a 404). Downloads (PDF, CSV)
 checks HTML. The clinic admin's Django admin pages are walked from the admin's own index.
 
 axe runs as a Playwright init script, so the app's Content-Security-Policy stays as in production.
-One browser, one sign-in per role, pages in a loop: the whole walk is one test.
+One browser, one sign-in per role, the role's pages in a loop: one test per role (pytest-xdist
+may run two roles side by side).
 
-``A11Y_RECORD=path.json`` also writes every page's findings to a file (docs/ACCESSIBILITY.md's
-tables are made from it by ``python -m tests.a11y_table path.json``).
+``A11Y_RECORD=dir`` also writes every page's findings to dir/<role>.json (docs/ACCESSIBILITY.md's
+table is made from them by ``python -m tests.a11y_table before/ after/``).
 """
 
 import datetime as dt
@@ -203,44 +204,45 @@ def admin_pages(page, base: str) -> list[tuple[str, str]]:
         first = page.eval_on_selector_all(
             "#result_list tbody th a", "as => as.slice(0, 1).map(a => a.pathname)"
         )
-        found += [(f"admin {path}<id>/change/", href) for href in first]
+        found += [(f"admin {path}{{id}}/change/", href) for href in first]
     found += [(f"admin {path}", path) for path in dict.fromkeys(adds)]
     return found
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")
-def test_every_page_of_every_role_has_no_axe_violation(live_server, browser, journey_data):
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_the_role_opens_has_no_axe_violation(live_server, browser, journey_data, role):
     started = time.perf_counter()
     findings: list[dict] = []
     base = live_server.url
-    for role in ROLES:
-        context = browser.new_context()
-        context.add_init_script(path=str(AXE))
-        page = context.new_page()
-        user = journey_data["users"][role]
-        if role == "physician":  # the pages before the journey: login and second factor
-            page.goto(f"{base}/login/")
-            check(page, "anonymous", "login", findings)
-        sign_in(
-            page, base, user, journey_data["devices"].get(user), findings if role == "physician" else None
-        )
-        pages = urls_for(role, journey_data["objects"])
-        if role == "clinic_admin":
-            pages += admin_pages(page, base)
-        if only := os.environ.get("A11Y_PAGES"):  # while fixing: A11Y_PAGES=patient_detail,admin
-            pages = [(name, path) for name, path in pages if any(part in name for part in only.split(","))]
-        for name, path in pages:
-            response = page.goto(base + path)
-            status = response.status if response else None
-            if status not in (200, 404):
-                findings.append({"role": role, "page": name, "width": 0, "status": status, "violations": []})
-                continue
-            check(page, role, name, findings)
-        context.close()
+    context = browser.new_context()
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    user = journey_data["users"][role]
+    if role == "physician":  # the pages before the journey: login and second factor
+        page.goto(f"{base}/login/")
+        check(page, "anonymous", "login", findings)
+    device = journey_data["devices"].get(user)
+    sign_in(page, base, user, device, findings if role == "physician" else None)
+    pages = urls_for(role, journey_data["objects"])
+    if role == "clinic_admin":
+        pages += admin_pages(page, base)
+    if only := os.environ.get("A11Y_PAGES"):  # while fixing: A11Y_PAGES=patient_detail,admin
+        pages = [(name, path) for name, path in pages if any(part in name for part in only.split(","))]
+    for name, path in pages:
+        response = page.goto(base + path)
+        status = response.status if response else None
+        if status not in (200, 404):
+            findings.append({"role": role, "page": name, "width": 0, "status": status, "violations": []})
+            continue
+        check(page, role, name, findings)
+    context.close()
     connections.close_all()
     elapsed = time.perf_counter() - started
-    if record := os.environ.get("A11Y_RECORD"):
-        Path(record).write_text(json.dumps({"seconds": round(elapsed, 1), "pages": findings}, indent=1))
+    if record := os.environ.get("A11Y_RECORD"):  # a directory: one file per role
+        Path(record).mkdir(parents=True, exist_ok=True)
+        summary = {"seconds": round(elapsed, 1), "pages": findings}
+        (Path(record) / f"{role}.json").write_text(json.dumps(summary, indent=1))
     refused = [f"{f['role']} {f['page']}: {f['status']}" for f in findings if f.get("status")]
     assert refused == [], refused
     failed = [
