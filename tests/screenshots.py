@@ -86,6 +86,7 @@ def shoot(base: str, targets: list[tuple[str, str]], out: Path) -> None:
             for name, path in targets:
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
+                page.evaluate("window.scrollTo(0, 0)")  # a form's autofocus may have scrolled it down
                 page.screenshot(path=str(out / f"{name}-{label}.png"))
                 print(f"{out / f'{name}-{label}.png'}")
             page.close()
