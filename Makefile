@@ -12,7 +12,7 @@ TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run test setup setup-dev venv venv-dev assets system-deps migrate demo lint check-deploy security-report clean
+.PHONY: run test setup setup-dev venv venv-dev assets system-deps migrate demo lint check-deploy security-report screenshots clean
 
 # Pick the first interpreter that really runs and is >= 3.12 (pyenv shims may exist but fail).
 $(PY):
@@ -88,6 +88,12 @@ check-deploy: setup
 # (each checklist item's marked tests and their figures). Fails when a test fails.
 security-report: setup-dev system-deps
 	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest -n $(TEST_WORKERS) --security-report=docs/SECURITY.md $(PYTEST_ARGS)
+
+# The README's screenshots: a scratch demo database (SCREENSHOT_PATIENTS patients), served on a free
+# port, the main pages at 1366 and 390 px into docs/screenshots/ (tests/screenshots.py).
+SCREENSHOT_PATIENTS ?= 20
+screenshots: setup-dev system-deps
+	$(PY) -m tests.screenshots --patients $(SCREENSHOT_PATIENTS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .coverage htmlcov

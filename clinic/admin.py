@@ -29,3 +29,21 @@ class NoDeleteAdminMixin:
         actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
+
+
+class LabelledListEditableMixin:
+    """The inputs of ``list_editable`` columns carry no label in Django's change list (axe-core:
+    "Form elements must have labels"): each gets one naming its column and row, e.g. "Order:
+    Aftercare"."""
+
+    def get_changelist_form(self, request, **kwargs):
+        base = super().get_changelist_form(request, **kwargs)
+
+        class LabelledForm(base):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, **form_kwargs)
+                for field in self.fields.values():
+                    label = f"{field.label}: {self.instance}" if self.instance.pk else str(field.label)
+                    field.widget.attrs.setdefault("aria-label", label)
+
+        return LabelledForm

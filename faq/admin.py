@@ -6,12 +6,12 @@ from django.db.models import Count
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.admin import NoDeleteAdminMixin
+from clinic.admin import LabelledListEditableMixin, NoDeleteAdminMixin
 from faq.models import Category, Entry
 
 
 @admin.register(Category)
-class CategoryAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+class CategoryAdmin(LabelledListEditableMixin, NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "order", "entry_count"]
     list_editable = ["order"]
     search_fields = ["name"]
@@ -37,7 +37,7 @@ class EntryAdminForm(forms.ModelForm):
 
 
 @admin.register(Entry)
-class EntryAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+class EntryAdmin(LabelledListEditableMixin, NoDeleteAdminMixin, SimpleHistoryAdmin):
     form = EntryAdminForm
     list_display = ["question", "category", "order", "published", "tags", "last_edited_by", "last_edited_at"]
     list_display_links = ["question"]

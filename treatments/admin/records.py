@@ -4,6 +4,7 @@ and treatments, read-only."""
 from django import forms
 from django.contrib import admin
 
+from clinic.admin import LabelledListEditableMixin
 from clinic.form_parts import VersionedFormMixin
 from clinic.models import StaleRecord
 from treatments.admin.base import ReadOnlyClinicalAdmin, ServiceAdmin
@@ -36,7 +37,7 @@ class PatientAdmin(ServiceAdmin):
 
 
 @admin.register(Indication)
-class IndicationAdmin(admin.ModelAdmin):
+class IndicationAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["name", "code", "order"]
     list_editable = ["order"]
 
