@@ -63,7 +63,14 @@ DJANGO_ADMIN_MARKUP = [
     # The tabular inline's table scrolls sideways on a phone inside Django's div.wrapper.
     ("scrollable-region-focusable", "#content .wrapper"),
 ]
-NOT_HTML = {"treatment_print_pdf", "treatment_aftercare_pdf", "lot_recall_csv", "access_log_export"}
+NOT_HTML = {
+    "treatment_print_pdf",
+    "treatment_aftercare_pdf",
+    "lot_recall_csv",
+    "access_log_export",
+    "fhir_export_download",  # a zip of NDJSON
+    "fhir_patient_everything",  # a FHIR Bundle (JSON)
+}
 
 
 @pytest.fixture
