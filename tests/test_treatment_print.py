@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from tests.helpers.records import administration, sign_treatment
-from treatments.models import AccessEvent, Administration, Treatment
+from treatments.models import AccessEvent, Administration, Indication, Treatment
 from treatments.services.signing import treatment_amend, treatment_void
 from treatments.services.treatments import treatment_save
 
@@ -43,7 +43,8 @@ def visit(make_lot, patient, physician):
             patient=patient,
             physician=physician,
             performed_at=timezone.make_aware(WHEN),
-            indication_id=1,
+            # the first seeded indication: after a browser test's flush, post_migrate seeds them anew
+            indication=Indication.objects.order_by("pk").first(),
             consent_confirmed=True,
             anti_inflammatories_paused=True,
             product_thawed_inspected=True,
