@@ -37,7 +37,9 @@ class FhirPatientImportView(RolePermissionMixin, FormView):
             return self.form_invalid(form)
         if plan.match is not None:
             access_record(user=self.request.user, patient_id=plan.match.pk, action=AccessEvent.Action.VIEW)
-        context = self.get_context_data(form=form, plan=plan, resource_json=json.dumps(resource))
+        context = self.get_context_data(
+            form=form, plan=plan, resource_json=json.dumps(resource, ensure_ascii=False)
+        )
         return self.render_to_response(context)
 
     def confirm(self, form, resource, mrn):
