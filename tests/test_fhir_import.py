@@ -11,6 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from treatments.fhir.codes import clinic_system
 from treatments.fhir.export import patient_bundle
@@ -330,3 +333,40 @@ def test_the_command_refuses_a_malformed_file_or_a_user_who_may_not_register(
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("fhir_import_patient", str(tmp_path / "missing.json"), "--user", staff.username)
     assert db_snapshot() == before
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+KEYS = ["use", "family", "given", "system", "value", "text", "line", "city", "postalCode", "country"]
+# A list of objects with the keys a Patient's parts have, holding any JSON: the shapes a sender
+# gets almost right.
+PARTS = st.lists(st.dictionaries(st.sampled_from(KEYS), JSON, max_size=4), max_size=3)
+FIELDS = ["resourceType", "identifier", "name", "birthDate", "gender", "telecom", "address"]
+VALUES = st.one_of(JSON, PARTS, PARTS)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(FIELDS), VALUES, min_size=1, max_size=3))
+def test_any_json_in_any_field_is_refused_cleanly_or_imported(staff, changes):
+    """Whatever JSON a field holds, the import either succeeds or raises a ValidationError
+    (never another exception), and a refusal writes nothing."""
+    count = Patient.objects.count()
+    try:
+        with transaction.atomic():
+            patient_import_fhir(resource=referral(**changes), user=staff, mrn="EXO-FUZZ")
+            transaction.set_rollback(True)
+    except ValidationError as error:
+        assert all(isinstance(message, str) and message for message in error.messages)
+    assert Patient.objects.count() == count
+
+
+def test_a_name_with_a_malformed_use_is_still_read(staff):
+    """Found by the fuzzing above: a 'use' that is a list was a TypeError (a 500)."""
+    resource = referral(name=[{"use": ["official"], "family": "Curie", "given": ["Marie"]}])
+    patient, created = patient_import_fhir(resource=resource, user=staff, mrn="EXO-1")
+    assert created and patient.family_name == "Curie"

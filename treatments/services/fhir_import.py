@@ -166,7 +166,7 @@ def _name(resource: dict, errors: list) -> tuple[str, str]:
         if "name" not in resource or resource.get("name") == []:
             errors.append("The resource has no name: a name with 'family' and 'given' is required.")
         return "", ""
-    by_use = {item.get("use"): item for item in reversed(names)}
+    by_use = {item.get("use"): item for item in reversed(names) if isinstance(item.get("use"), str)}
     name = by_use.get("official") or by_use.get("usual") or names[0]
     family = name.get("family")
     given = name.get("given")
