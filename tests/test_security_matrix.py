@@ -3,8 +3,8 @@
 # A view added to the URLconf without a row in EXPECTED (tests/security_cases/matrix.py) fails
 # test_every_named_view_has_a_row: add its row (expected status per role for GET and POST, the
 # object its URL needs, and whether it changes state) when you add the view.
-
 import datetime as dt
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -62,6 +62,18 @@ def _lot_data(lot=None, product=None) -> dict:
 
 
 VALID_POST = {
+    # The confirming POST of the FHIR import registers the patient of the resource.
+    "patient_import_fhir": lambda obj, f: {
+        "resource_text": json.dumps(
+            {
+                "resourceType": "Patient",
+                "name": [{"family": "Surf", "given": ["Fhir"]}],
+                "birthDate": "1980-01-01",
+            }
+        ),
+        "mrn": "MRN-CSRF-FHIR",
+        "confirm": "1",
+    },
     "patient_create": lambda obj, f: {
         "mrn": "MRN-CSRF",
         "given_name": "Cee",

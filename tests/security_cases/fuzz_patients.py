@@ -2,7 +2,9 @@
 page links, and the protocol admin's "copy as new version" form."""
 
 import datetime as dt
+import json
 
+from django.core.exceptions import ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.form_parts import VoidForm
@@ -11,9 +13,11 @@ from clinic.models import StaleRecord
 from tests.security_cases.fuzz import EXAMPLES, FormCase, _request
 from treatments.admin.protocol import CopyForm
 from treatments.filters.access_log import AccessLogFilter, AccessLogFilterForm, AccessLogPositionForm
+from treatments.forms.fhir import FhirPatientImportForm
 from treatments.forms.patients import PatientForm
 from treatments.models import Patient
 from treatments.selectors.access_log import access_log_events, access_log_page
+from treatments.services.fhir_import import patient_import_fhir
 from treatments.services.patients import patient_save, patient_void
 
 
@@ -29,7 +33,29 @@ def _patient_baseline(ctx, patient=None):
     return data
 
 
+def _fhir_baseline(ctx):
+    resource = {
+        "resourceType": "Patient",
+        "identifier": [{"system": "https://referrer.example.org/id", "value": "R-1"}],
+        "name": [{"family": "Fuzz", "given": ["Fhir"]}],
+        "birthDate": "1970-01-01",
+        "gender": "female",
+    }
+    return {"resource_text": json.dumps(resource), "mrn": "FUZZ-FHIR-1"}
+
+
 FORM_CASES = [
+    FormCase(
+        FhirPatientImportForm,
+        "import",
+        build=lambda ctx, data: FhirPatientImportForm(data),
+        save=lambda ctx, form: patient_import_fhir(
+            resource=form.cleaned_data["resource"], user=ctx.physician, mrn=form.cleaned_data["mrn"]
+        ),
+        # A resource that is not JSON is refused above the form; one the service refuses, too.
+        expected_errors=(ValidationError,),
+        baseline=_fhir_baseline,
+    ),
     FormCase(
         PatientForm,
         "register",

@@ -84,6 +84,8 @@ EXPECTED = {
     "admin_login": View(get=row(302, 302, 302, 302, 302), post=row(302, 302, 302, 302, 302)),
     "patient_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
     "patient_create": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403)),
+    # The FHIR Patient import: registration's permission (an empty POST re-shows the form).
+    "patient_import_fhir": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403)),
     "patient_detail": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
     "patient_update": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient"),
     "patient_void": View(

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from treatments.views import patients, side_effects, treatments
+from treatments.views import fhir_import, patients, side_effects, treatments
 
 urlpatterns = [
     path("", patients.PatientListView.as_view(), name="patient_list"),
     path("new/", patients.PatientCreateView.as_view(), name="patient_create"),
+    path("import/fhir/", fhir_import.FhirPatientImportView.as_view(), name="patient_import_fhir"),
     path("<int:pk>/", patients.PatientDetailView.as_view(), name="patient_detail"),
     path("<int:pk>/edit/", patients.PatientUpdateView.as_view(), name="patient_update"),
     path("<int:pk>/void/", patients.PatientVoidView.as_view(), name="patient_void"),
