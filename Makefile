@@ -73,7 +73,9 @@ lint: venv-dev
 
 test: setup-dev system-deps lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
+	# Coverage through sys.monitoring (Python 3.12+): line coverage at about half the cost of the
+	# default tracer here.
+	COVERAGE_CORE=sysmon $(VENV)/bin/pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 # Production settings must pass Django's deployment checks with no warning. A production
 # environment sets EMAIL_HOST (Django refuses the console mail backend there), CLINIC_PHONE
