@@ -5,6 +5,12 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
+# Whole-clinic exports stream every row in pages of rows: their queries grow with the clinic (a
+# constant number per page of rows, held by their tests), so the page budget does not apply; the
+# report prints their counts.
+PAGED_EXPORTS = {
+    "fhir_export_download": "the whole clinic as FHIR NDJSON, 500 rows per query and resource type",
+}
 MAX_QUERIES = 12
 MAX_HTML_KB = 150
 MAX_RATIO = 1.5
@@ -137,13 +143,19 @@ def targets(rows: list[Row], sizes: list[int]) -> tuple[list[str], bool]:
         f"no server error (5xx) on {len(rows)} pages",
         _worst(errors, _first_error),
     )
-    by_queries = sorted(rows, key=lambda r: -max(m.queries for m in r.measures))
+    paged = [r for r in rows if r.name in PAGED_EXPORTS]
+    by_queries = sorted(
+        (r for r in rows if r.name not in PAGED_EXPORTS), key=lambda r: -max(m.queries for m in r.measures)
+    )
     over = [r for r in by_queries if max(m.queries for m in r.measures) > MAX_QUERIES]
     line(
         not over,
         f"at most {MAX_QUERIES} queries per page ({len(over)} over)",
         _worst(by_queries, lambda r: f"{r.name} {max(m.queries for m in r.measures)}"),
     )
+    for r in paged:
+        counts = " → ".join(f"{m.queries}" for m in r.measures)
+        lines.append(f"[info] {r.name}: {counts} queries ({PAGED_EXPORTS[r.name]})")
     large = size_label(sizes[-1])
     html = sorted((r for r in rows if r.measures[-1].is_html), key=lambda r: -r.measures[-1].size)
     big = [r for r in html if r.measures[-1].size > MAX_HTML_KB * 1024]

@@ -129,3 +129,22 @@ def test_a_treatments_change_page_reads_its_administrations_lots_with_the_rows(
     assert len(many) == len(few) <= 12
     page = superuser_client.get(reverse(url, args=[three.pk])).content.decode()
     assert all(lot.lot_number in page for lot in lots)
+
+
+def test_a_followups_change_page_reads_the_records_it_names_with_it(
+    superuser_client, make_patient, make_signed_treatment, physician
+):
+    """A completed follow-up names its treatment, patient, step and who completed it: read with the
+    follow-up in one query (they were one query each, 13 in all on bench-smoke's data)."""
+    from treatments.services.followup_actions import followup_complete
+
+    followup = make_signed_treatment(make_patient(), dt.date(2026, 3, 1)).followups.get(kind="check_in")
+    followup_complete(followup=followup, user=physician, data={"contact": "call", "pain": 3})
+    url = reverse("admin:treatments_followup_change", args=[followup.pk])
+    superuser_client.get(url)  # warm the content-type cache
+    sql = queries(superuser_client, url)
+    names = ("treatments_treatment", "treatments_patient", "treatments_followupstep")
+    assert not [q for q in sql if q.startswith("SELECT") and re.search(rf'FROM "({"|".join(names)})"', q)]
+    assert len(sql) <= 11
+    page = superuser_client.get(url).content.decode()
+    assert physician.get_full_name() in page or physician.username in page

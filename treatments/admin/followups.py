@@ -43,6 +43,7 @@ class FollowUpAdmin(ReadOnlyClinicalAdmin):
     list_select_related = ["patient"]
     raw_id_fields = ["treatment", "patient", "step", "completed_by"]
     readonly_fields = [*ATTRIBUTION_FIELDS, "attempt_count"]
+    object_select_related = ("treatment", "patient", "step", "completed_by", "missed_seen_by")
     inlines = [FollowUpAttemptInline]
 
     @admin.display(description="contact attempts")
@@ -70,6 +71,7 @@ class SideEffectReportAdmin(ReadOnlyClinicalAdmin):
     search_fields = ["patient__mrn"]
     list_select_related = ["patient"]
     raw_id_fields = ["patient", "treatment", "reported_by"]
+    object_select_related = ("patient", "treatment", "reported_by", "reviewed_by")
     readonly_fields = [
         *ATTRIBUTION_FIELDS,
         "expected_resolution_by",
