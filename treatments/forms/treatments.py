@@ -10,6 +10,7 @@ from clinic.formats import day as format_day
 from clinic.roles import PHYSICIAN
 from treatments.dosing import format_amount
 from treatments.models import Administration, Lot, Protocol, Treatment
+from treatments.models.treatments import VISIT_FIELDS
 
 
 def physician_choices():
@@ -31,20 +32,7 @@ class TreatmentForm(VersionedFormMixin, forms.ModelForm):
 
     class Meta:
         model = Treatment
-        fields = [
-            "performed_at",
-            "physician",
-            "indication",
-            "course_position",
-            "focused_ultrasound",
-            "regional_hyperthermia",
-            "consent_confirmed",
-            "anti_inflammatories_paused",
-            "product_thawed_inspected",
-            "baseline_pain",
-            "baseline_energy",
-            "notes",
-        ]
+        fields = list(VISIT_FIELDS)
         field_classes = {"physician": PhysicianChoiceField, "performed_at": DateTimeField}
         widgets = {
             "performed_at": DateTimeInput(),

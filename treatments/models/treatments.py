@@ -76,6 +76,24 @@ class TreatmentQuerySet(ClinicalQuerySet):
         return self.filter(status=TreatmentStatus.SIGNED)
 
 
+# A visit's own values: what the treatment form edits, an amendment copies and may change, and the
+# printed record compares between versions (the patient and the administrations are handled apart).
+VISIT_FIELDS = (
+    "performed_at",
+    "physician",
+    "indication",
+    "course_position",
+    "focused_ultrasound",
+    "regional_hyperthermia",
+    "consent_confirmed",
+    "anti_inflammatories_paused",
+    "product_thawed_inspected",
+    "baseline_pain",
+    "baseline_energy",
+    "notes",
+)
+
+
 class Treatment(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="treatments")
     performed_at = models.DateTimeField("date and time")

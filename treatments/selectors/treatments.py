@@ -9,6 +9,7 @@ from clinic.formats import moment
 from treatments.aftercare import aftercare_dates
 from treatments.dosing import format_amount
 from treatments.models import Administration, FollowUp, Protocol, Treatment
+from treatments.models.treatments import VISIT_FIELDS
 from treatments.selectors.history import person_name, record_history
 
 
@@ -63,20 +64,7 @@ def treatment_aftercare(*, treatment: Treatment) -> dict:
 
 
 # The visit's values an amendment may change, compared field by field on the printed record.
-PRINT_COMPARED_FIELDS = (
-    "performed_at",
-    "physician",
-    "indication",
-    "course_position",
-    "focused_ultrasound",
-    "regional_hyperthermia",
-    "consent_confirmed",
-    "anti_inflammatories_paused",
-    "product_thawed_inspected",
-    "baseline_pain",
-    "baseline_energy",
-    "notes",
-)
+PRINT_COMPARED_FIELDS = VISIT_FIELDS
 
 
 @dataclass

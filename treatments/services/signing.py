@@ -8,6 +8,7 @@ from clinic.audit import attribute
 from clinic.formats import day as format_day
 from clinic.reauth import confirm_password
 from treatments.models import Administration, Treatment, TreatmentStatus
+from treatments.models.treatments import VISIT_FIELDS
 from treatments.services.followups import (
     followups_cancel_open,
     followups_move_to_amendment,
@@ -131,18 +132,7 @@ def treatment_sign_reauthenticated(*, treatment: Treatment, user, expected_versi
 
 AMENDMENT_COPIED_FIELDS = (
     "patient_id",
-    "performed_at",
-    "physician_id",
-    "indication_id",
-    "course_position",
-    "focused_ultrasound",
-    "regional_hyperthermia",
-    "consent_confirmed",
-    "anti_inflammatories_paused",
-    "product_thawed_inspected",
-    "baseline_pain",
-    "baseline_energy",
-    "notes",
+    *(f"{name}_id" if name in ("physician", "indication") else name for name in VISIT_FIELDS),
 )
 ADMINISTRATION_COPIED_FIELDS = (
     "route",
