@@ -14,7 +14,8 @@ History ids are handed out in commit order on SQLite (one writer at a time holds
 its first insert to its commit). On PostgreSQL two writers can commit out of id order, so a figure
 read while another write is still open could miss a change whose id is below the version it would
 be stored under: there a value is stored only when the version query saw no write transaction in
-progress (no other session on this database holds a transaction id in ``pg_stat_activity``),
+progress (no other client session on this database holds a transaction id in
+``pg_stat_activity``; autovacuum's ANALYZE holds one too but writes no clinical row),
 and is otherwise computed for this view alone.
 
 The cached values are aggregates (counts, shares, lot labels), never patient identifiers. The
@@ -66,9 +67,11 @@ def data_version() -> DataVersion:
                 # No other session holds a transaction id (has written and not yet committed): no
                 # history id below these can commit later. (A snapshot's xip list would not do: it
                 # leaves out the transactions at or above its xmax, which are in progress too.)
+                # Only client sessions write clinical rows: autovacuum's ANALYZE holds a transaction
+                # id too (it updates pg_statistic) and would otherwise keep every value uncached.
                 "NOT EXISTS (SELECT 1 FROM pg_stat_activity "
                 "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() "
-                "AND datname = current_database())"
+                "AND backend_type = 'client backend' AND datname = current_database())"
             )
         else:
             cursor.execute(

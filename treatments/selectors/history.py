@@ -104,7 +104,9 @@ class _Labels:
                 self.labels.update({(model, u.pk): person_name(u) for u in rows})
             else:
                 related = LABEL_RELATIONS.get((model._meta.app_label, model._meta.model_name), [])
-                rows = model._base_manager.filter(pk__in=ids).select_related(*related)
+                rows = model._base_manager.filter(pk__in=ids)
+                if related:
+                    rows = rows.select_related(*related)
                 self.labels.update({(model, r.pk): str(r) for r in rows})
 
     def shown(self, f, value):
