@@ -169,3 +169,27 @@ def test_the_product_writes_fhir_without_the_fhir_library():
     root = Path(__file__).resolve().parent.parent
     sources = [path for package in ("clinic", "faq", "treatments") for path in (root / package).rglob("*.py")]
     assert [str(path) for path in sources if "fhir.resources" in path.read_text()] == []
+
+
+def test_the_route_and_meddra_codes_are_the_ones_checked_against_their_sources():
+    """docs/FHIR.md says where each code was checked: a changed code must be checked again."""
+    from treatments.fhir import codes
+
+    assert {route: code for route, (code, _) in codes.ROUTE_SNOMED.items()} == {
+        "topical": "6064005",
+        "iv_injection": "47625008",
+        "iv_drip": "47625008",
+        "intranasal": "46713006",
+        "intrathecal": "72607000",
+    }
+    assert {term: code for term, (code, _) in codes.TERM_MEDDRA.items()} == {
+        "fever": "10016558",
+        "headache": "10019211",
+        "nausea": "10028813",
+        "vomiting": "10047700",
+        "flu_like": "10016791",
+        "fatigue": "10016256",
+        "injection_site": "10022095",
+    }
+    # Local and intradiscal injections have no single route concept: no code rather than a wrong one.
+    assert "local_injection" not in codes.ROUTE_SNOMED and "intradiscal" not in codes.ROUTE_SNOMED
