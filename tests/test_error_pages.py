@@ -103,3 +103,60 @@ def test_a_stale_login_form_offers_to_log_in_again():
     assert "Your form could not be sent" in body
     assert f'href="{reverse("login")}">Log in again' in body
     assert_nothing_internal(body)
+
+
+def database_gone(request):
+    from django.db import OperationalError
+
+    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+def connection_closed(request):
+    from django.db import InterfaceError
+
+    raise InterfaceError("connection already closed")
+
+
+urlpatterns += [
+    path("test-database-gone/", database_gone),
+    path("test-connection-closed/", connection_closed),
+]
+
+
+@pytest.mark.parametrize("url", ["/test-database-gone/", "/test-connection-closed/"])
+def test_a_database_outage_gets_a_styled_503_that_says_try_again(physician, url):
+    client = login_verified(Client(raise_request_exception=False), physician)
+    response = client.get(url)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    body = response.content.decode()
+    assert "try again in a moment" in body
+    assert "open the record to see whether your change is there" in body
+    assert f'href="{url}">Try this page again' in body
+    assert "bootstrap.min.css" in body
+    assert "5432" not in body and "Connection refused" not in body and "connection already closed" not in body
+    assert_nothing_internal(body)
+
+
+def test_a_failed_post_is_not_offered_as_a_link_to_repeat(physician):
+    client = login_verified(Client(raise_request_exception=False), physician)
+    response = client.post("/test-database-gone/")
+    assert response.status_code == 503
+    assert "Try this page again" not in response.content.decode()
+
+
+def test_a_bug_is_still_a_500_not_a_try_again(physician):
+    client = login_verified(Client(raise_request_exception=False), physician)
+    assert client.get("/test-failure/").status_code == 500
+
+
+def test_the_503_page_needs_no_database(django_assert_num_queries):
+    from django.db import OperationalError
+
+    with django_assert_num_queries(0):
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            response = views.server_error(None)
+    assert response.status_code == 503
+    assert "Try this page again" not in response.content.decode()
