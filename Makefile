@@ -117,7 +117,7 @@ serve: setup
 
 # Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.
 # Dataset sizes: BENCH_SIZES=1000,100000 (the default); datasets in bench/data/ are reused.
-.PHONY: bench bench-serve bench-smoke bench-scaleout
+.PHONY: bench bench-serve bench-smoke bench-scaleout bench-backup
 
 # Every page at both sizes on SQLite, then on a PostgreSQL the bench starts and stops itself.
 bench: venv
@@ -137,3 +137,7 @@ bench-smoke: venv
 # twice by two senders at once (docs/RELIABILITY.md).
 bench-scaleout: venv
 	$(PY) -m bench.scaleout
+
+# pg_dump/pg_restore and the app's backup_db/restore_db of a demo clinic, compared table by table.
+bench-backup: venv
+	$(PY) -m bench.backup_drill
