@@ -1,4 +1,5 @@
-"""Project middleware: no caching of pages, automatic logoff, and the second-factor gate."""
+"""Project middleware: no caching of pages, automatic logoff, the second-factor gate, and a warning
+when a TLS proxy's header arrives at an app that trusts no proxy."""
 
 import logging
 import time
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import MiddlewareNotUsed
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
@@ -151,3 +153,32 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class UntrustedProxyWarningMiddleware:
+    """Say in the log, once per process, that a TLS proxy is in front but not trusted.
+
+    With ``EXOLOG_TRUSTED_PROXIES=0`` (the default) the app ignores ``X-Forwarded-Proto``, as it
+    must when clients can reach it directly. Behind a proxy that ends TLS, every request then looks
+    like plain HTTP, and the HTTPS redirect sends the browser round in a loop ("too many redirects")
+    with nothing in the log to say why. The header is never trusted here: it only names the setting
+    to change. Not loaded when a proxy is trusted or the HTTPS redirect is off.
+    """
+
+    def __init__(self, get_response):
+        if settings.EXOLOG_TRUSTED_PROXIES or not settings.SECURE_SSL_REDIRECT:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.warned = False
+
+    def __call__(self, request):
+        if not self.warned and request.META.get("HTTP_X_FORWARDED_PROTO", "").lower() == "https":
+            self.warned = True
+            log.error(
+                "A request came through a proxy that ended TLS (X-Forwarded-Proto: https), but "
+                "EXOLOG_TRUSTED_PROXIES is 0, so the app sees plain HTTP and redirects to HTTPS, which "
+                "the browser repeats until it gives up. If the app runs behind that proxy (and clients "
+                "cannot reach gunicorn directly), set EXOLOG_TRUSTED_PROXIES to the number of proxies "
+                "in front of it (docs/DEPLOYMENT.md)."
+            )
+        return self.get_response(request)

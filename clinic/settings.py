@@ -94,6 +94,8 @@ MIDDLEWARE = [
     # /healthz and /readyz for a load balancer: before the host check, the HTTPS redirect and the
     # session (clinic/health.py).
     "clinic.health.HealthCheckMiddleware",
+    # Before the HTTPS redirect: a TLS proxy in front of an app that trusts none is named in the log.
+    "clinic.middleware.UntrustedProxyWarningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

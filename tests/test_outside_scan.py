@@ -99,6 +99,29 @@ def test_without_a_proxy_a_forged_forwarded_proto_does_not_skip_the_https_redire
     assert response.status_code == 301 and response["Location"].startswith("https://")
 
 
+def test_a_tls_proxy_in_front_of_an_app_that_trusts_none_is_named_in_the_log_once(settings, caplog):
+    """Behind a TLS proxy with EXOLOG_TRUSTED_PROXIES=0 the redirect loops in the browser: the log
+    says which setting to change (the header itself still changes nothing)."""
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    with caplog.at_level("ERROR", logger="clinic.middleware"):
+        for _ in range(3):
+            response = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
+            assert response.status_code == 301
+    [record] = [r for r in caplog.records if r.name == "clinic.middleware"]
+    assert "EXOLOG_TRUSTED_PROXIES" in record.getMessage()
+
+
+def test_no_warning_without_the_header_or_with_a_trusted_proxy(settings, caplog):
+    settings.SECURE_SSL_REDIRECT = True
+    with caplog.at_level("ERROR", logger="clinic.middleware"):
+        Client().get(reverse("login"))
+        settings.EXOLOG_TRUSTED_PROXIES = 1
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        assert Client().get(reverse("login"), HTTP_X_FORWARDED_PROTO="https").status_code == 200
+    assert [r for r in caplog.records if r.name == "clinic.middleware"] == []
+
+
 @pytest.mark.security("lockout")
 def test_without_a_proxy_a_forged_forwarded_for_does_not_dodge_the_lockout(staff, settings):
     assert settings.EXOLOG_TRUSTED_PROXIES == 0
