@@ -17,12 +17,16 @@ import time
 from pathlib import Path
 
 from bench.datasets import VENDORS, Dataset, parse_sizes
-from bench.report import Measure, Row, not_measured, size_label, table, targets
+from bench.report import PAGED_EXPORTS, Measure, Row, not_measured, size_label, table, targets
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SMOKE_SIZE = 200
 # Timed requests per dataset before switching to the next one.
 ROUND = 3
+# A whole-clinic export (PAGED_EXPORTS) is a download of every record: at a chain's size one takes
+# minutes, and the page bench would request it at least five times per size. Above this many patients
+# it is left to its own bench (bench/fhir_export.py: time, memory and queries per page of rows).
+PAGED_EXPORT_MAX_PATIENTS = 10_000
 
 
 class Bench:
@@ -166,6 +170,9 @@ def run_pages(bench: Bench, *, only: list[str] | None = None) -> tuple[list[Row]
             skipped.append((name, page.skip))
             continue
         if only and not any(part in name or part in page.url for part in only):
+            continue
+        if name in PAGED_EXPORTS and bench.datasets[-1].size > PAGED_EXPORT_MAX_PATIENTS:
+            skipped.append((name, "a whole-clinic export: measured by python -m bench.fhir_export"))
             continue
         role = bench.pick_role(name)
         measures = bench.measure(name, role)
