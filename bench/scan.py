@@ -1,0 +1,200 @@
+"""Outside scan with a signed-in session: wapiti and sqlmap against the app served as in production.
+
+    python -m bench.scan [--scan-minutes 8] [--sqlmap-seconds 240]      (make bench-scan)
+
+A copy of the bench's 200-patient SQLite demo (the scanners create records: the copy is thrown away)
+is served by gunicorn with the production settings on 127.0.0.1 (DEBUG off, the second factor
+required). A bench physician signs in over HTTP with a password and a real TOTP code (bench/serve.py),
+and both scanners get that session's cookie:
+
+- **wapiti** crawls everything the physician can reach and runs its injection, XSS, file, command,
+  redirect, CRLF, header, cookie-flag and CSP modules (not ssrf, which calls wapiti's server on the
+  internet). Logging out is excluded so that the session lasts the scan.
+- **sqlmap** tests the query parameters of the pages that filter and search (the patient search, the
+  worklist, the side-effect list, the lot list), at level 2 / risk 1 with every technique.
+
+Everything runs on loopback with a time limit; the scanners' own files go under bench/data/scan.
+Prints what each found; exits 1 if either reports a vulnerability or the session was lost (the
+scan would then have seen only the login page).
+"""
+
+import argparse
+import dataclasses
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from bench.browser import Browser, sign_in
+from bench.datasets import DATA_DIR, ROOT, Dataset
+from bench.serve import collect_static, prepare, production_env, retire_user, stop, wait_for_port
+
+WORK = DATA_DIR / "scan"
+SOURCE_SIZE = 200
+WAPITI_MODULES = "sql,blindsql,xss,permanentxss,exec,file,redirect,crlf,http_headers,cookieflags,csp,methods"
+
+
+@dataclasses.dataclass
+class ScanCopy(Dataset):
+    """The 200-patient bench dataset, copied: the scan writes into its own database."""
+
+    @property
+    def name(self) -> str:
+        return str(WORK / "scan.sqlite3")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sqlmap_targets(found) -> list[tuple[str, str]]:
+    return [
+        ("patient search and sort", "/patients/?q=Ross&sort=name"),
+        ("worklist filters", "/followups/?kind=three_month&physician=&patient="),
+        ("side-effect list filters", "/side-effects/?grade=2&term=fever&ongoing=on"),
+        ("lot list filter", "/lots/?status=released"),
+        ("patient page with a tab", f"/patients/{found}/?tab=history"),
+    ]
+
+
+def run_wapiti(port: int, cookie: str, minutes: int) -> tuple[dict, str]:
+    report = WORK / "wapiti.json"
+    report.unlink(missing_ok=True)
+    command = [
+        "wapiti", "-u", f"http://127.0.0.1:{port}/", "--scope", "folder",
+        "-H", f"Cookie: {cookie}",
+        "-x", f"http://127.0.0.1:{port}/logout/",
+        # Exact URLs: wapiti 3.0.4's wildcard exclusions fail on Python 3.11's re module.
+        "-x", f"http://127.0.0.1:{port}/account/verify/",
+        "-x", f"http://127.0.0.1:{port}/account/two-factor/",
+        "-m", WAPITI_MODULES,
+        "--max-scan-time", str(minutes * 60), "--max-attack-time", "90",
+        "--flush-session", "--store-session", str(WORK / "wapiti-session"),
+        "-f", "json", "-o", str(report), "--verify-ssl", "0", "-v", "1",
+    ]  # fmt: skip
+    out = subprocess.run(  # noqa: S603 (a fixed command line)
+        command, capture_output=True, text=True, timeout=minutes * 60 + 600, check=False
+    )
+    (WORK / "wapiti.log").write_text(out.stdout + out.stderr)
+    if not report.exists():
+        raise SystemExit(f"wapiti wrote no report (exit {out.returncode}): {out.stderr[-1500:]}")
+    return json.loads(report.read_text()), out.stdout
+
+
+def run_sqlmap(port: int, cookie: str, path: str, seconds: int) -> str:
+    command = [
+        "sqlmap", "-u", f"http://127.0.0.1:{port}{path}", "--cookie", cookie, "--batch",
+        "--level", "2", "--risk", "1", "--technique", "BEUSTQ", "--time-sec", "2",
+        "--timeout", "15", "--retries", "1", "--skip-static", "--flush-session",
+        "--output-dir", str(WORK / "sqlmap"), "--disable-coloring", "--answers", "follow=N",
+    ]  # fmt: skip
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False)  # noqa: S603
+        text = out.stdout
+    except subprocess.TimeoutExpired as expired:
+        text = (
+            (expired.stdout or b"").decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        )
+        text += f"\n[stopped after {seconds} s]"
+    return text
+
+
+def sqlmap_verdict(text: str) -> str:
+    if re.search(r"parameter '[^']+' is vulnerable|sqlmap identified the following injection point", text):
+        return "INJECTABLE"
+    if "all tested parameters do not appear to be injectable" in text:
+        return "not injectable (all parameters tested)"
+    if "[stopped after" in text:
+        tested = sorted(set(re.findall(r"testing if GET parameter '([^']+)' is dynamic", text)))
+        return f"no injection found before the time limit (parameters started: {', '.join(tested) or 'none'})"
+    return "inconclusive: " + (text.strip().splitlines() or ["no output"])[-1][:160]
+
+
+def still_signed_in(browser: Browser) -> bool:
+    status, location, _ = browser.request("GET", "/followups/")
+    return status == 200
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scan-minutes", type=int, default=8, help="wapiti's time limit (default 8)")
+    parser.add_argument("--sqlmap-seconds", type=int, default=240, help="per URL (default 240)")
+    args = parser.parse_args(argv)
+    for tool in ("wapiti", "sqlmap"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is not installed: sudo apt-get install wapiti sqlmap")
+    started = time.monotonic()
+    source = Dataset("sqlite", SOURCE_SIZE).ensure()
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    shutil.copyfile(source.name, WORK / "scan.sqlite3")
+    dataset = ScanCopy("sqlite", SOURCE_SIZE)
+    server = None
+    prepared = False
+    lines, failed = [], False
+    try:
+        credentials, pages = prepare(dataset)
+        prepared = True
+        patient = re.search(r"/patients/(\d+)/", dict(pages)["patient page"])[1]
+        env = production_env(dataset)
+        collect_static(env)
+        port = free_port()
+        command = [
+            sys.executable, "-m", "gunicorn", "clinic.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", "2", "--timeout", "60", "--error-logfile", str(WORK / "gunicorn.log"),
+        ]  # fmt: skip
+        server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+        wait_for_port(port, server, timeout=60)
+        browser = Browser(port)
+        sign_in(browser, credentials)
+        cookie = browser.cookie_header()
+        print(f"gunicorn on 127.0.0.1:{port}, production settings; signed in with password + TOTP")
+
+        report, _ = run_wapiti(port, cookie, args.scan_minutes)
+        found = {category: items for category, items in report.get("vulnerabilities", {}).items() if items}
+        anomalies = {category: items for category, items in report.get("anomalies", {}).items() if items}
+        crawled = report.get("infos", {}).get("crawled_pages_nbr") or len(
+            report.get("infos", {}).get("crawled_pages", [])
+        )
+        lines.append(
+            f"wapiti {report.get('infos', {}).get('version', '')}: {crawled} pages crawled; "
+            f"modules {WAPITI_MODULES}"
+        )
+        if not found and not anomalies:
+            lines.append("- no vulnerability and no anomaly reported")
+        for category, items in {**found, **anomalies}.items():
+            for item in items:
+                lines.append(
+                    f"- {category}: {item.get('method', '')} {item.get('path', '')} "
+                    f"{item.get('info', '')[:200]}"
+                )
+        failed |= bool(found)
+        signed_in = still_signed_in(browser)
+        lines.append(f"- session still signed in after the scan: {'yes' if signed_in else 'NO'}")
+        failed |= not signed_in
+
+        lines.append(f"sqlmap (level 2, risk 1, techniques BEUSTQ, at most {args.sqlmap_seconds} s per URL):")
+        for label, path in sqlmap_targets(patient):
+            verdict = sqlmap_verdict(run_sqlmap(port, cookie, path, args.sqlmap_seconds))
+            lines.append(f"- {label} `{path}`: {verdict}")
+            failed |= verdict == "INJECTABLE"
+        signed_in = still_signed_in(browser)
+        lines.append(f"- session still signed in after sqlmap: {'yes' if signed_in else 'NO'}")
+        failed |= not signed_in
+    finally:
+        stop(server)
+        if prepared:
+            retire_user()
+    print("\n".join(lines))
+    verdict = "FAIL" if failed else "PASS"
+    print(f"[{verdict}] outside scan with a signed-in session ({time.monotonic() - started:.0f} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
