@@ -107,7 +107,8 @@ def test_the_page_runs_the_same_queries_for_5_and_50_rows(staff_client, treat):
     def count():
         with CaptureQueriesContext(connection) as captured:
             assert staff_client.get(URL).status_code == 200
-        return len(captured)
+        # (the session's "last seen" time is saved at most once a minute: not the page's cost)
+        return len([query for query in captured.captured_queries if "django_session" not in query["sql"]])
 
     for _ in range(5):
         treat(sign=True)
