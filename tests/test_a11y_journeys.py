@@ -68,6 +68,13 @@ NOT_HTML = {
     "treatment_aftercare_pdf",
     "lot_recall_csv",
     "access_log_export",
+    # The list downloads (CSV; XLSX with ?format=xlsx).
+    "patient_list_export",
+    "treatment_list_export",
+    "lot_list_export",
+    "followup_list_export",
+    "sideeffect_list_export",
+    "sideeffect_review_queue_export",
     "fhir_export_download",  # a zip of NDJSON
     "fhir_patient_everything",  # a FHIR Bundle (JSON)
 }

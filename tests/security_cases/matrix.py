@@ -83,6 +83,8 @@ EXPECTED = {
     # The admin's login URL only forwards to the site's login page, for everyone.
     "admin_login": View(get=row(302, 302, 302, 302, 302), post=row(302, 302, 302, 302, 302)),
     "patient_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
+    # A list's download (CSV by default, ?format=xlsx) has exactly its page's permission; GET only.
+    "patient_list_export": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
     "patient_create": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403)),
     # The FHIR Patient import: registration's permission (an empty POST re-shows the form).
     "patient_import_fhir": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403)),
@@ -93,6 +95,8 @@ EXPECTED = {
     ),
     # Treatments: physicians and staff record drafts; only physicians sign and void signed ones
     # (staff void only the drafts they created); clinic admins see no treatment.
+    "treatment_list": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
+    "treatment_list_export": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
     "treatment_create": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient"),
     "treatment_detail": View(
         get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="draft treatment"
@@ -125,6 +129,7 @@ EXPECTED = {
     # Lots: everyone with a role sees stock (clinic admins without patient names); clinic admins
     # receive, edit and recall.
     "lot_list": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
+    "lot_list_export": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403)),
     "lot_create": View(get=row(403, 403, 200, 403), post=row(403, 403, 200, 403)),
     "lot_detail": View(get=row(200, 200, 200, 403), post=row(405, 405, 405, 403), obj="lot"),
     "lot_update": View(get=row(403, 403, 200, 403), post=row(403, 403, 200, 403), obj="lot"),
@@ -136,6 +141,7 @@ EXPECTED = {
     # Follow-ups: the care team's worklist. A typed record number is POSTed and redirected to an id;
     # the actions are POST only (a GET is 405) and re-render the page on a form error.
     "followup_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
+    "followup_list_export": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
     "followup_detail": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="follow-up"),
     **{
         name: View(
@@ -151,6 +157,8 @@ EXPECTED = {
     # Side effects: the care team reports and amends; physicians review and void.
     "sideeffect_list": View(get=row(200, 200, 403, 403), post=row(302, 302, 403, 403)),
     "sideeffect_review_queue": View(get=row(200, 403, 403, 403), post=row(405, 403, 403, 403)),
+    "sideeffect_list_export": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
+    "sideeffect_review_queue_export": View(get=row(200, 403, 403, 403), post=row(405, 403, 403, 403)),
     "sideeffect_figures": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403)),
     "sideeffect_create": View(
         get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient with a signed treatment"

@@ -159,7 +159,7 @@ class Worklist:
         return list({row.patient.pk: row.patient for row in self.section.rows}.values())
 
 
-def _filtered(filters: WorklistFilter | None):
+def filtered_followups(filters: WorklistFilter | None):
     followups = FollowUp.objects.all()
     return followups if filters is None else filters.filter_queryset(followups)
 
@@ -167,7 +167,7 @@ def _filtered(filters: WorklistFilter | None):
 def followup_counts(*, today: dt.date, filters: WorklistFilter | None = None) -> dict[str, int]:
     """Open follow-ups per worklist section, in one query: the dashboard's cards (no filters) and
     the worklist's badges."""
-    return _filtered(filters).worklist_counts(today)
+    return filtered_followups(filters).worklist_counts(today)
 
 
 def section_keys() -> tuple[str, ...]:
@@ -192,7 +192,7 @@ def followup_worklist(
     of the most urgent section with follow-ups. Two queries whatever the number of rows (and those
     of the filters' own checks): the counts, then the page's rows with their attempts counted.
     Each row offers the actions ``user`` may take (none without a user)."""
-    followups = _filtered(filters)
+    followups = filtered_followups(filters)
     totals = followups.worklist_totals(today)
     by_default = section not in section_keys()
     if by_default:

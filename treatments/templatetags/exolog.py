@@ -1,6 +1,7 @@
 """Template filters for clinical figures."""
 
 from django import template
+from django.urls import reverse
 
 from treatments.dosing import format_amount
 from treatments.models import followups
@@ -20,3 +21,21 @@ def amount(value):
 def section_count(value):
     """A worklist section's count as counted (up to COUNT_CAP + 1): "500+" past the cap."""
     return f"{followups.COUNT_CAP}+" if isinstance(value, int) and value > followups.COUNT_CAP else value
+
+
+@register.inclusion_tag("includes/download_links.html", takes_context=True)
+def download_links(context, url_name: str, label: str, **extra):
+    """ "Download: CSV · XLSX" for a list page: its download URL with the page's query string (its
+    filters, without the page number, and ``extra`` values), each link named for the list (``label``:
+    "the patient list")."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    for name, value in extra.items():  # what the page chose without a parameter (its section)
+        query[name] = value
+    base = reverse(url_name)
+    links = []
+    for fmt, name in (("csv", "CSV"), ("xlsx", "XLSX")):
+        query["format"] = fmt
+        links.append((f"{base}?{query.urlencode()}", name))
+    return {"links": links, "label": label}

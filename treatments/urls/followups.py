@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from treatments.views import followups
+from treatments.views import exports, followups
 
 urlpatterns = [
     path("", followups.FollowUpListView.as_view(), name="followup_list"),
+    path("export/", exports.FollowUpListExportView.as_view(), name="followup_list_export"),
     path("<int:pk>/", followups.FollowUpDetailView.as_view(), name="followup_detail"),
     path("<int:pk>/complete/", followups.FollowUpCompleteView.as_view(), name="followup_complete"),
     path("<int:pk>/attempt/", followups.FollowUpAttemptView.as_view(), name="followup_attempt"),

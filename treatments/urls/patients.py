@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from treatments.views import fhir_import, patients, side_effects, treatments
+from treatments.views import exports, fhir_import, patients, side_effects, treatments
 
 urlpatterns = [
     path("", patients.PatientListView.as_view(), name="patient_list"),
+    path("export/", exports.PatientListExportView.as_view(), name="patient_list_export"),
     path("new/", patients.PatientCreateView.as_view(), name="patient_create"),
     path("import/fhir/", fhir_import.FhirPatientImportView.as_view(), name="patient_import_fhir"),
     path("<int:pk>/", patients.PatientDetailView.as_view(), name="patient_detail"),

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from treatments.views import side_effects
+from treatments.views import exports, side_effects
 
 urlpatterns = [
     path("", side_effects.SideEffectListView.as_view(), name="sideeffect_list"),
+    path("export/", exports.SideEffectListExportView.as_view(), name="sideeffect_list_export"),
     path("review/", side_effects.ReviewQueueView.as_view(), name="sideeffect_review_queue"),
+    path("review/export/", exports.ReviewQueueExportView.as_view(), name="sideeffect_review_queue_export"),
     path("figures/", side_effects.SideEffectFiguresView.as_view(), name="sideeffect_figures"),
     path("<int:pk>/", side_effects.SideEffectDetailView.as_view(), name="sideeffect_detail"),
     path("<int:pk>/edit/", side_effects.SideEffectUpdateView.as_view(), name="sideeffect_update"),

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from treatments.views import aftercare, treatments
+from treatments.views import aftercare, exports, treatment_list, treatments
 
 urlpatterns = [
+    path("", treatment_list.TreatmentListView.as_view(), name="treatment_list"),
+    path("export/", exports.TreatmentListExportView.as_view(), name="treatment_list_export"),
     path("<int:pk>/", treatments.TreatmentDetailView.as_view(), name="treatment_detail"),
     path("<int:pk>/edit/", treatments.TreatmentUpdateView.as_view(), name="treatment_update"),
     path("<int:pk>/sign/", treatments.TreatmentSignView.as_view(), name="treatment_sign"),

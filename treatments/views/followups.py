@@ -50,6 +50,19 @@ ACTION_FORMS = {
 FAQ_TAGS = {StepKind.CHECK_IN: CHECK_IN, StepKind.THREE_MONTH: THREE_MONTH}
 
 
+def worklist_filters(request) -> tuple[WorklistFilter, bool]:
+    """The worklist's filters from the request (the page's and its download's), and whether the
+    physician's own default applies: a physician sees their own patients unless they chose otherwise
+    (any physician, or all: an empty "physician" in the URL) or asked for one patient, a visible,
+    removable default."""
+    data = request.GET.copy()
+    user = request.user
+    own_default = PHYSICIAN in roles_of(user) and "physician" not in data and not data.get("patient")
+    if own_default:
+        data["physician"] = str(user.pk)
+    return WorklistFilter(data), own_default
+
+
 class FollowUpListView(RolePermissionMixin, TemplateView):
     """Due today, due this week, overdue, upcoming and recently completed as tabs with their counts,
     one section's page of rows below, with filters. Runs the same number of queries whatever the
@@ -80,13 +93,7 @@ class FollowUpListView(RolePermissionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         user = self.request.user
-        data = self.request.GET.copy()
-        # A physician sees their own patients unless they chose otherwise (any physician, or all:
-        # an empty "physician" in the URL) or asked for one patient: a visible, removable default.
-        own_default = PHYSICIAN in roles_of(user) and "physician" not in data and not data.get("patient")
-        if own_default:
-            data["physician"] = str(user.pk)
-        filters = WorklistFilter(data)
+        filters, own_default = worklist_filters(self.request)
         section = self.request.GET.get("section")
         try:
             page = int(self.request.GET.get("page", 1))
