@@ -70,6 +70,7 @@ NOT_HTML = {
     "access_log_export",
     "fhir_export_download",  # a zip of NDJSON
     "fhir_patient_everything",  # a FHIR Bundle (JSON)
+    "research_export_download",  # a zip of CSV tables
 }
 
 

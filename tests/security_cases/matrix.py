@@ -77,6 +77,9 @@ EXPECTED = {
     "access_log_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     "fhir_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     "fhir_export_download": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
+    # The de-identified research export: physicians and clinic admins, not staff.
+    "research_export": View(get=row(200, 403, 200, 403), post=row(405, 403, 405, 403)),
+    "research_export_download": View(get=row(200, 403, 200, 403), post=row(405, 403, 405, 403)),
     "fhir_patient_everything": View(
         get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient with a signed treatment"
     ),
