@@ -71,6 +71,7 @@ NOT_HTML = {
     "fhir_export_download",  # a zip of NDJSON
     "fhir_patient_everything",  # a FHIR Bundle (JSON)
     "research_export_download",  # a zip of CSV tables
+    "patient_summary_pdf",
 }
 
 

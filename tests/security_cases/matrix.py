@@ -90,6 +90,9 @@ EXPECTED = {
     # The FHIR Patient import: registration's permission (an empty POST re-shows the form).
     "patient_import_fhir": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403)),
     "patient_detail": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
+    # The treatment summary for a referral letter (screen and PDF): the patient page's permission.
+    "patient_summary": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
+    "patient_summary_pdf": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
     "patient_update": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient"),
     "patient_void": View(
         get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="patient", changes_state=True
