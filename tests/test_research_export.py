@@ -205,6 +205,11 @@ def test_voided_records_and_superseded_originals_are_left_out(canary, make_patie
     assert treatments == {pseudonym("treatment", canary["amendment"].pk, key=key)}
     assert {row["treatment_id"] for row in _table(files, "administrations.csv")} == treatments
     # The report filed against the original follows the visit to its signed amendment.
+    given = _table(files, "administrations.csv")
+    assert [(a["sequence"], a["route"], a["whole_dose_given"]) for a in given] == [
+        ("1", "local_injection", "yes"),
+        ("2", "iv_drip", "no"),
+    ]
     [report] = _table(files, "side_effects.csv")  # the voided headache is left out
     assert report["treatment_id"] in treatments and report["term"] == "other"
     assert report["serious"] == "yes" and report["serious_hospitalization"] == "yes"

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import zipfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,6 +94,12 @@ class _Context:
     def __init__(self, page: list[dict], key: bytes):
         self.key = key
         self.first_day = {p["id"]: _day(p["first_treatment_at"]) for p in page}
+        self.counted = defaultdict(int)
+
+    def sequence(self, treatment_id) -> int:
+        """1, 2, … per treatment (rows come in order; a voided administration leaves no gap)."""
+        self.counted[treatment_id] += 1
+        return self.counted[treatment_id]
 
     def patient(self, pk):
         return pseudonym("patient", pk, key=self.key)
@@ -134,7 +141,7 @@ TABLES = (
             PATIENT_ID,
             TREATMENT_ID,
             ("day", "days since the patient's first treatment (0 = the first treatment)"),
-            ("indication", "indication code (e.g. joint, autoimmune)"),
+            ("indication", "the clinic's indication code, e.g. joint-musculoskeletal, autoimmune, other"),
             ("course_position", _one_of(CoursePosition)),
             ("round", "round number of the course"),
             ("focused_ultrasound", "adjunct given: yes or no"),
@@ -181,7 +188,7 @@ TABLES = (
             c.patient(a["treatment__patient_id"]),
             c.treatment(a["treatment_id"]),
             c.days(a["treatment__patient_id"], a["treatment__performed_at"]),
-            a["order"] + 1,
+            c.sequence(a["treatment_id"]),
             a["route"],
             a["lot__product__name"],
             a["lot__product__kind"],
