@@ -79,12 +79,14 @@ test: setup-dev system-deps lint
 
 # Production settings must pass Django's deployment checks with no warning. A production
 # environment sets EMAIL_HOST (Django refuses the console mail backend there), CLINIC_PHONE
-# (exolog.E001: the aftercare sheet needs it) and EXOLOG_BASE_URL (exolog.E002: links in mail), so
-# this does too.
+# (exolog.E001: the aftercare sheet needs it), EXOLOG_BASE_URL (exolog.E002: links in mail) and
+# EXOLOG_RESEARCH_KEY (exolog.E003: the research export's pseudonyms), so this does too.
 check-deploy: setup
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))')" \
 	DJANGO_ALLOWED_HOSTS=clinic.example EMAIL_HOST=smtp.clinic.example CLINIC_PHONE="+49 30 1234567" \
-	EXOLOG_BASE_URL=https://clinic.example $(PY) manage.py check --deploy --fail-level WARNING
+	EXOLOG_BASE_URL=https://clinic.example \
+	EXOLOG_RESEARCH_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 # Runs the whole suite; the pytest plugin tests/security_report.py then rewrites docs/SECURITY.md
 # (each checklist item's marked tests and their figures). Fails when a test fails.

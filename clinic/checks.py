@@ -66,3 +66,39 @@ def check_base_url(app_configs=None, **kwargs):
             id="exolog.E002",
         )
     ]
+
+
+# The fewest characters a research key has (32 random characters hold more than 128 bits).
+RESEARCH_KEY_MIN_LENGTH = 32
+
+
+def research_key_problem() -> str:
+    """What keeps ``EXOLOG_RESEARCH_KEY`` from keying the research export's pseudonyms, or "" when
+    it is usable. The deployment check and the export ask the same question here."""
+    key = settings.EXOLOG_RESEARCH_KEY
+    if not key:
+        return "EXOLOG_RESEARCH_KEY is not set"
+    if key == settings.SECRET_KEY:
+        return "EXOLOG_RESEARCH_KEY is the same as SECRET_KEY"
+    if key == getattr(settings, "DEV_RESEARCH_KEY", None) and not settings.DEBUG:
+        return "EXOLOG_RESEARCH_KEY is the development key"
+    if len(key) < RESEARCH_KEY_MIN_LENGTH:
+        return f"EXOLOG_RESEARCH_KEY is shorter than {RESEARCH_KEY_MIN_LENGTH} characters"
+    return ""
+
+
+@checks.register("exolog", deploy=True)
+def check_research_key(app_configs=None, **kwargs):
+    """The research export's pseudonyms are only as safe as their key: production needs one of its
+    own, so that nobody holding the export (or SECRET_KEY) can trace a code back to a patient."""
+    problem = research_key_problem()
+    if not problem:
+        return []
+    return [
+        checks.Error(
+            f"{problem}: the de-identified research export is refused without a key of its own.",
+            hint="Set EXOLOG_RESEARCH_KEY to a long random value kept apart from DJANGO_SECRET_KEY, e.g. "
+            "the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+            id="exolog.E003",
+        )
+    ]

@@ -255,6 +255,14 @@ EXOLOG_BASE_URL = (
     os.environ.get("EXOLOG_BASE_URL", "").strip() or ("http://127.0.0.1:8000" if DEBUG else "")
 ).rstrip("/")
 
+# The key of the research export's pseudonyms (treatments/research.py: HMAC-SHA256 of a record's
+# primary key). Its own secret, never SECRET_KEY (rotating that must not change the codes, and the
+# codes must not help anyone forge a session): the same key keeps the codes stable across exports.
+# Production has no default: `check --deploy` fails without one (exolog.E003, clinic/checks.py) and
+# the export is refused. A development machine (DEBUG) uses a fixed development key.
+DEV_RESEARCH_KEY = "dev-only-research-key-never-use-in-production"  # noqa: S105 (refused without DEBUG)
+EXOLOG_RESEARCH_KEY = os.environ.get("EXOLOG_RESEARCH_KEY", "").strip() or (DEV_RESEARCH_KEY if DEBUG else "")
+
 # Security. Production runs behind a TLS-terminating reverse proxy (docs/DEPLOYMENT.md), which
 # overwrites X-Forwarded-For and X-Forwarded-Proto. How many proxies stand in front of gunicorn: with
 # 0 (the default) the app believes neither header, as any client could send them; with 1 or more it

@@ -13,6 +13,8 @@ from clinic.settings import *  # noqa: E402,F403
 CLINIC_PHONE = CLINIC_PHONE or "+49 30 1234567"  # noqa: F405
 # Production has no default base URL (exolog.E002); tests of a missing one override it.
 EXOLOG_BASE_URL = EXOLOG_BASE_URL or "https://exolog.clinic.example"  # noqa: F405
+# The research export's key: production has no default (exolog.E003); tests of a missing one override it.
+EXOLOG_RESEARCH_KEY = EXOLOG_RESEARCH_KEY or "test-only-research-key-" + "r" * 20  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -77,6 +77,8 @@ NOT_HTML = {
     "sideeffect_review_queue_export",
     "fhir_export_download",  # a zip of NDJSON
     "fhir_patient_everything",  # a FHIR Bundle (JSON)
+    "research_export_download",  # a zip of CSV tables
+    "patient_summary_pdf",
 }
 
 

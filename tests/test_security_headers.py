@@ -104,6 +104,7 @@ def test_check_deploy_passes_with_production_settings():
         EMAIL_HOST="smtp.clinic.example",
         CLINIC_PHONE="+49 30 1234567",
         EXOLOG_BASE_URL="https://clinic.example",
+        EXOLOG_RESEARCH_KEY="production-like-research-key-" + "k" * 30,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

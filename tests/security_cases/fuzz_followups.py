@@ -19,8 +19,10 @@ from treatments.forms.followups import (
     FollowUpRescheduleForm,
 )
 from treatments.forms.lookup import RecordNumberForm
+from treatments.forms.research import ResearchPeriodForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectReportForm
 from treatments.models import FollowUp, SideEffectReport
+from treatments.research import research_zip
 from treatments.selectors.followups import followup_worklist
 from treatments.selectors.lookup import patient_with_record_number
 from treatments.selectors.side_effect_figures import side_effect_figures
@@ -281,6 +283,16 @@ FORM_CASES = [
         ),
         saved=EXAMPLES,
         baseline=lambda ctx: {"start": "2026-01-01", "end": "2026-06-30"},
+    ),
+    FormCase(
+        ResearchPeriodForm,
+        "research export period",
+        build=lambda ctx, data: ResearchPeriodForm(data),
+        save=lambda ctx, form: b"".join(
+            research_zip(start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+        ),
+        saved=EXAMPLES,
+        baseline=lambda ctx: {"start": "2026-01-01", "end": ""},
     ),
     FormCase(
         EntryAdminForm,

@@ -77,6 +77,9 @@ EXPECTED = {
     "access_log_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     "fhir_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     "fhir_export_download": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
+    # The de-identified research export: physicians and clinic admins, not staff.
+    "research_export": View(get=row(200, 403, 200, 403), post=row(405, 403, 405, 403)),
+    "research_export_download": View(get=row(200, 403, 200, 403), post=row(405, 403, 405, 403)),
     "fhir_patient_everything": View(
         get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient with a signed treatment"
     ),
@@ -89,6 +92,9 @@ EXPECTED = {
     # The FHIR Patient import: registration's permission (an empty POST re-shows the form).
     "patient_import_fhir": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403)),
     "patient_detail": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
+    # The treatment summary for a referral letter (screen and PDF): the patient page's permission.
+    "patient_summary": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
+    "patient_summary_pdf": View(get=row(200, 200, 403, 403), post=row(405, 405, 403, 403), obj="patient"),
     "patient_update": View(get=row(200, 200, 403, 403), post=row(200, 200, 403, 403), obj="patient"),
     "patient_void": View(
         get=row(200, 403, 403, 403), post=row(200, 403, 403, 403), obj="patient", changes_state=True

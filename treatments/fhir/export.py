@@ -133,7 +133,7 @@ def ndjson_lines(resources: Iterable[dict]) -> Iterator[str]:
         yield _dumps(resource) + "\n"
 
 
-class _Drain:
+class ZipDrain:
     """A write-only file whose contents are taken out after each write (zipfile, told it cannot
     seek, writes each member's sizes after its data): the zip streams as it is built."""
 
@@ -157,7 +157,7 @@ def clinic_zip(
     *, on_patients: Callable[[list[int]], None] | None = None, page_size: int | None = None
 ) -> Iterator[bytes]:
     """The whole clinic as a zip of ``<ResourceType>.ndjson`` files, produced in pieces."""
-    sink = _Drain()
+    sink = ZipDrain()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for resource_type in RESOURCE_TYPES:
             hook = on_patients if resource_type == "Patient" else None

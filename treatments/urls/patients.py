@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatments.views import exports, fhir_import, patients, side_effects, treatments
+from treatments.views import exports, fhir_import, patient_summary, patients, side_effects, treatments
 
 urlpatterns = [
     path("", patients.PatientListView.as_view(), name="patient_list"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/", patients.PatientDetailView.as_view(), name="patient_detail"),
     path("<int:pk>/edit/", patients.PatientUpdateView.as_view(), name="patient_update"),
     path("<int:pk>/void/", patients.PatientVoidView.as_view(), name="patient_void"),
+    path("<int:pk>/summary/", patient_summary.PatientSummaryView.as_view(), name="patient_summary"),
+    path("<int:pk>/summary.pdf", patient_summary.PatientSummaryPdfView.as_view(), name="patient_summary_pdf"),
     path(
         "<int:patient_pk>/treatments/new/", treatments.TreatmentCreateView.as_view(), name="treatment_create"
     ),
