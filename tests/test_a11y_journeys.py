@@ -33,7 +33,7 @@ from tests.security_cases.matrix import EXPECTED
 from treatments.services.calendar import calendar_feed_create
 from treatments.services.followup_actions import followup_record_attempt
 from treatments.services.side_effects import side_effect_report
-from treatments.services.signing import treatment_amend
+from treatments.services.signing import treatment_amend, treatment_void
 
 # Playwright's session event loop runs in this thread; the ORM calls below are synchronous setup.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -87,7 +87,7 @@ def journey_data(
     physician, staff, clinic_admin, make_patient, make_lot, make_signed_treatment, make_treatment
 ):
     """One patient with what the pages show: signed treatments a fortnight and two days ago (so
-    follow-ups fall in several worklist sections), an amendment, a draft, side-effect reports
+    follow-ups fall in several worklist sections), an amendment, a voided visit, a draft, side-effect reports
     (one reviewed-needing, graded 3), a missed follow-up; a second lot, a recalled one."""
     today = timezone.localdate()
     patient = make_patient(given_name="Grace", family_name="Hopper", phone="+49 30 1234567")
@@ -100,6 +100,9 @@ def journey_data(
     )
     followup_record_attempt(followup=followup, user=staff, contact="call", outcome="no_answer")
     treatment_amend(treatment=old, user=physician, reason="Dose corrected")
+    # A voided visit: its timeline entry and list row are set apart without losing contrast.
+    voided = make_signed_treatment(patient, today - dt.timedelta(days=30))
+    treatment_void(treatment=voided, user=physician, reason="Entered for the wrong patient")
     draft = make_treatment(make_patient(given_name="Alan", family_name="Turing"))
     data = {"term": "other", "term_other": "Allergic reaction (anaphylaxis)", "onset": recent.treatment_date}
     data |= {"grade": 4, "serious_life_threatening": True}
