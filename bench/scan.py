@@ -50,6 +50,8 @@ entry = next(e for e in distribution("wapiti3").entry_points if e.name == "wapit
 sys.argv[0] = "wapiti"
 sys.exit(entry.load()())
 """
+# Seconds each wapiti module may attack (wapiti stops a module's attack there and goes on).
+ATTACK_SECONDS = 60
 WAPITI_MODULES = "sql,blindsql,xss,permanentxss,exec,file,redirect,crlf,http_headers,cookieflags,csp,methods"
 
 
@@ -87,12 +89,14 @@ def run_wapiti(port: int, cookie: str, minutes: int) -> tuple[dict, str]:
         "-x", f"http://127.0.0.1:{port}/logout/",
         "-x", f"http://127.0.0.1:{port}/account/*",
         "-m", WAPITI_MODULES,
-        "--max-scan-time", str(minutes * 60), "--max-attack-time", "90",
+        "--max-scan-time", str(minutes * 60), "--max-attack-time", str(ATTACK_SECONDS),
         "--flush-session", "--store-session", str(WORK / "wapiti-session"),
         "-f", "json", "-o", str(report), "--verify-ssl", "0", "-v", "1",
     ]  # fmt: skip
+    # The crawl stops at --max-scan-time; then each module attacks for up to --max-attack-time.
+    limit = minutes * 60 + ATTACK_SECONDS * len(WAPITI_MODULES.split(",")) + 300
     out = subprocess.run(  # noqa: S603 (a fixed command line)
-        command, capture_output=True, text=True, timeout=minutes * 60 + 600, check=False
+        command, capture_output=True, text=True, timeout=limit, check=False
     )
     (WORK / "wapiti.log").write_text(out.stdout + out.stderr)
     if not report.exists():
