@@ -119,7 +119,7 @@ serve: setup
 
 # Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.
 # Dataset sizes: BENCH_SIZES=1000,100000 (the default); datasets in bench/data/ are reused.
-.PHONY: bench bench-serve bench-smoke bench-scaleout bench-backup
+.PHONY: bench bench-serve bench-smoke bench-scaleout bench-backup bench-scan
 
 # Every page at both sizes on SQLite, then on a PostgreSQL the bench starts and stops itself.
 bench: venv
@@ -143,3 +143,8 @@ bench-scaleout: venv
 # pg_dump/pg_restore and the app's backup_db/restore_db of a demo clinic, compared table by table.
 bench-backup: venv
 	$(PY) -m bench.backup_drill
+
+# wapiti and sqlmap (Debian packages) with a signed-in physician's session against gunicorn with
+# the production settings, on a throwaway copy of the 200-patient bench dataset.
+bench-scan: setup
+	$(PY) -m bench.scan
