@@ -16,4 +16,5 @@ urlpatterns = [
     path("side-effects/", include("treatments.urls.side_effects")),
     path("calendar/", include("treatments.urls.calendar")),
     path("fhir/", include("treatments.urls.fhir")),
+    path("reports/", include("treatments.urls.reports")),
 ]
