@@ -70,6 +70,10 @@ NOT_HTML = {
     "access_log_export",
     "fhir_export_download",  # a zip of NDJSON
     "fhir_patient_everything",  # a FHIR Bundle (JSON)
+    "report_treatments_export",  # the reports' tables: CSV (or XLSX)
+    "report_followups_export",
+    "report_outcomes_export",
+    "report_side_effects_export",
 }
 
 

@@ -238,7 +238,7 @@ def side_effects_by_lot(*, scope: Scope, overall: dict) -> dict:
                 row["rest"]["percent"],
                 row["rest"]["low"],
                 row["rest"]["high"],
-                "well above the rest" if row["flagged"] else "",
+                "well above the rest" if row["flagged"] else "no",
             ]
             for row in rows
         ],
