@@ -36,7 +36,9 @@
       ctx.setLineDash([]);
       ctx.font = "12px system-ui, sans-serif";
       if (horizontal) {
-        ctx.fillText(ref.label, at + 4, area.top + 12);
+        var width = ctx.measureText(ref.label).width;
+        // Right of the line, or left of it when the label would leave the chart.
+        ctx.fillText(ref.label, at + 4 + width > area.right ? at - 4 - width : at + 4, area.top + 12);
       } else {
         ctx.fillText(ref.label, area.left + 4, at - 4);
       }
@@ -68,6 +70,7 @@
     var value = { stacked: Boolean(spec.stacked), beginAtZero: !line };
     if (spec.min !== undefined) { value.min = spec.min; }
     if (spec.max !== undefined) { value.max = spec.max; }
+    if (spec.reference) { value.suggestedMax = spec.reference.value * 1.15; }
     var valueTitle = horizontal ? spec.x_title : spec.y_title;
     var categoryTitle = horizontal ? spec.y_title : spec.x_title;
     if (valueTitle) { value.title = { display: true, text: valueTitle }; }

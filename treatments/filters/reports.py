@@ -132,9 +132,12 @@ class ReportFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         # Always bound (an empty query string is the default period): the form fills in the period.
-        super().__init__(
-            data if data is not None else {}, *args, queryset=Treatment.objects.signed(), **kwargs
-        )
+        data = dict(data.items()) if data else {}
+        if not data.get("start") and not data.get("end"):
+            # No period asked: the form's boxes show the default one.
+            start, end = default_period()
+            data |= {"start": start.isoformat(), "end": end.isoformat()}
+        super().__init__(data, *args, queryset=Treatment.objects.signed(), **kwargs)
         # Each list read once, here (a callable would be read again by the validation and the select).
         for name, read in (("indication", _indications), ("lot", _lots), ("physician", _physicians)):
             self.filters[name].extra["choices"] = read()

@@ -17,6 +17,15 @@ OUTCOMES = [
     ("overdue", "Overdue (window closed, still open)"),
 ]
 
+# The chart's axis is narrow on a phone: short step names there (the table has the full ones).
+SHORT_LABELS = {
+    StepKind.CHECK_IN: "Day 1–3",
+    StepKind.EARLY_CHECK: "Week 6–8",
+    StepKind.THREE_MONTH: "3 months",
+    StepKind.SIX_MONTH: "6 months",
+    StepKind.TWELVE_MONTH: "12 months",
+}
+
 
 def followup_completion(*, scope: Scope) -> dict:
     """Per step (kind), the follow-ups of the period's treatments whose window has closed or that
@@ -99,7 +108,7 @@ def followup_completion(*, scope: Scope) -> dict:
         "type": "bar",
         "stacked": True,
         "horizontal": True,
-        "labels": [step["label"] for step in steps],
+        "labels": [SHORT_LABELS.get(step["kind"], step["label"]) for step in steps],
         "datasets": [
             {"label": label, "data": [step["shares"][key] for step in steps]} for key, label in OUTCOMES
         ],
