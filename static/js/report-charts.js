@@ -35,6 +35,10 @@
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.font = "12px system-ui, sans-serif";
+      if (area.right - area.left < 480) {
+        ctx.restore();  // a phone: the caption names the line, a label would cover the bars
+        return;
+      }
       if (horizontal) {
         var width = ctx.measureText(ref.label).width;
         // Right of the line, or left of it when the label would leave the chart.
@@ -61,12 +65,13 @@
         backgroundColor: colour,
         borderColor: colour,
         spanGaps: true,
-        tension: 0.2,
+        cubicInterpolationMode: "monotone",  // no overshoot past a scale's end
         pointRadius: line ? 4 : 0
       };
     });
     var horizontal = Boolean(spec.horizontal);
-    var category = { stacked: Boolean(spec.stacked), ticks: { autoSkip: true, maxRotation: 0 } };
+    // A line chart's few time points are all labelled (slanted on a phone); months may skip.
+    var category = { stacked: Boolean(spec.stacked), ticks: { autoSkip: !line, maxRotation: line ? 50 : 0 } };
     var value = { stacked: Boolean(spec.stacked), beginAtZero: !line };
     if (spec.min !== undefined) { value.min = spec.min; }
     if (spec.max !== undefined) { value.max = spec.max; }
