@@ -174,7 +174,9 @@ class ReportFilter(django_filters.FilterSet):
         """What the figures cover: the request's period and filters, or, when the request has a bad
         value, the default period unfiltered (the page says so next to the error)."""
         if not self.is_valid():
-            return ReportFilter().scope()
+            start, end = default_period()
+            treatments = self.on_or_before(self.on_or_after(self.queryset, "start", start), "end", end)
+            return Scope(start=start, end=end, treatments=treatments)
         data = self.form.cleaned_data
         labels = {}
         for name in ("indication", "route", "lot", "physician"):
