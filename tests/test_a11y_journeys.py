@@ -79,6 +79,10 @@ NOT_HTML = {
     "fhir_patient_everything",  # a FHIR Bundle (JSON)
     "research_export_download",  # a zip of CSV tables
     "patient_summary_pdf",
+    "report_treatments_export",  # the reports' tables: CSV (or XLSX)
+    "report_followups_export",
+    "report_outcomes_export",
+    "report_side_effects_export",
 }
 
 

@@ -76,6 +76,13 @@ EXPECTED = {
     "access_log": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     "access_log_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     "fhir_export": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
+    # Reports: aggregates for physicians and clinic admins, each table a CSV/XLSX download.
+    **{
+        name: View(get=row(200, 403, 200, 403), post=row(405, 403, 405, 403))
+        for page in ("report_treatments", "report_followups", "report_outcomes", "report_side_effects")
+        for name in (page, f"{page}_export")
+    },
+    "report_index": View(get=row(200, 403, 200, 403), post=row(405, 403, 405, 403)),
     "fhir_export_download": View(get=row(403, 403, 200, 403), post=row(403, 403, 405, 403)),
     # The de-identified research export: physicians and clinic admins, not staff.
     "research_export": View(get=row(200, 403, 200, 403), post=row(405, 403, 405, 403)),

@@ -17,4 +17,5 @@ urlpatterns = [
     path("calendar/", include("treatments.urls.calendar")),
     path("fhir/", include("treatments.urls.fhir")),
     path("exports/research/", include("treatments.urls.research")),
+    path("reports/", include("treatments.urls.reports")),
 ]
