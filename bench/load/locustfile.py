@@ -76,7 +76,8 @@ def problem_of(html: str) -> str:
 class ClinicUser(HttpUser):
     abstract = True
     role = ""
-    wait_time = between(2, 6)
+    # A clinician reads a page before the next click; a few seconds to ten.
+    wait_time = between(3, 10)
 
     def on_start(self):
         accounts = CREDENTIALS[self.role]
@@ -196,11 +197,11 @@ class Physician(ClinicUser):
     role = "physician"
     weight = 2
 
-    @task(4)
+    @task(6)
     def search_and_open(self):
         self.open_patient()
 
-    @task(3)
+    @task(1)
     def record_and_sign(self):
         """Register a patient, record a treatment for them and sign it: a new patient each time,
         so that no course limit of the protocol refuses the visit."""
@@ -305,7 +306,7 @@ class Physician(ClinicUser):
         if where:
             acknowledge("review", str(report))
 
-    @task(1)
+    @task(2)
     def look_at_worklist(self):
         self.worklist()
 
@@ -380,7 +381,7 @@ class Staff(ClinicUser):
         fields["complete-notes"] = "Reached under load."
         return fields
 
-    @task(2)
+    @task(1)
     def report_side_effect(self):
         patient = self.open_patient()
         if patient is None:
@@ -389,7 +390,10 @@ class Staff(ClinicUser):
         page = self.get(f"/patients/{pk}/side-effects/new/", "GET /patients/<id>/side-effects/new/")
         if page is None:
             return
-        form = form_with(page.text, field="treatment")
+        try:
+            form = form_with(page.text, field="treatment")
+        except LookupError:
+            return  # the page says the patient has no signed treatment to report against
         if not [value for value in form.options.get("treatment", []) if value]:
             return  # no signed treatment: nothing to report against
         fields = {
@@ -412,6 +416,6 @@ class Staff(ClinicUser):
         if match:
             acknowledge("side_effect", match[1])
 
-    @task(2)
+    @task(3)
     def search_and_open(self):
         self.open_patient()

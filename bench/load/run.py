@@ -136,11 +136,15 @@ def make_accounts(physicians: int, staff: int) -> dict:
     from clinic.roles import PHYSICIAN, STAFF
 
     accounts = {"physician": [], "staff": []}
+    # One random password per role and run, hashed once (a hash takes a second here): throwaway
+    # accounts, retired at the end.
+    passwords = {role: secrets.token_urlsafe(18) for role in accounts}
+    hashed = {role: make_password(password) for role, password in passwords.items()}
     with transaction.atomic():
         for role, group, count in (("physician", PHYSICIAN, physicians), ("staff", STAFF, staff)):
             for number in range(1, count + 1):
                 username = f"{PREFIX}{role}.{number:02d}"
-                password = secrets.token_urlsafe(18)
+                password = passwords[role]
                 user, _ = User.objects.update_or_create(
                     username=username,
                     defaults={
@@ -148,7 +152,7 @@ def make_accounts(physicians: int, staff: int) -> dict:
                         "last_name": f"{role.title()} {number:02d}",
                         "email": f"{username}@clinic.example",
                         "is_active": True,
-                        "password": make_password(password),
+                        "password": hashed[role],
                     },
                 )
                 user.groups.add(Group.objects.get(name=group))
@@ -236,7 +240,7 @@ def database_facts(acks: Counter, acked: dict) -> tuple[list[str], bool]:
 # -- locust's figures -------------------------------------------------------------------------------
 
 
-def read_stats(prefix: Path) -> tuple[list[dict], dict, list[dict]]:
+def read_stats(prefix: Path) -> tuple[list[dict], dict, list[dict], list[dict]]:
     with open(f"{prefix}_stats.csv", newline="") as handle:  # noqa: PTH123
         rows = list(csv.DictReader(handle))
     total = next(row for row in rows if row["Name"] == "Aggregated")
@@ -245,7 +249,11 @@ def read_stats(prefix: Path) -> tuple[list[dict], dict, list[dict]]:
     if Path(f"{prefix}_failures.csv").exists():
         with open(f"{prefix}_failures.csv", newline="") as handle:  # noqa: PTH123
             failures = list(csv.DictReader(handle))
-    return pages, total, failures
+    exceptions = []
+    if Path(f"{prefix}_exceptions.csv").exists():
+        with open(f"{prefix}_exceptions.csv", newline="") as handle:  # noqa: PTH123
+            exceptions = list(csv.DictReader(handle))
+    return pages, total, failures, exceptions
 
 
 def table(pages: list[dict], total: dict) -> list[str]:
@@ -274,7 +282,7 @@ def parse_args(argv):
         default=int(os.environ.get("BENCH_LOAD_SECONDS", 600)),
         help="seconds of load (default 600)",
     )
-    parser.add_argument("--spawn-rate", type=float, default=1.0, help="users started per second")
+    parser.add_argument("--spawn-rate", type=float, default=0.5, help="users started per second")
     parser.add_argument("--patients", type=int, default=int(os.environ.get("BENCH_LOAD_PATIENTS", 200)))
     parser.add_argument("--reseed", action="store_true", help="seed the demo clinic again")
     parser.add_argument("--no-write", action="store_true", help="print only; no file in bench/results/")
@@ -330,7 +338,7 @@ def main(argv=None) -> int:
             "--csv",
             str(prefix),
             "--stop-timeout",
-            "20",
+            "90",
             "--loglevel",
             "WARNING",
             "--only-summary",
@@ -353,7 +361,9 @@ def main(argv=None) -> int:
         if not Path(f"{prefix}_stats.csv").exists():
             print(out.stdout[-3000:], out.stderr[-3000:])
             raise SystemExit("locust wrote no statistics")
-        pages, total, failures = read_stats(prefix)
+        pages, total, failures, exceptions = read_stats(prefix)
+        # A journey that broke off (a page without the form it needed, a user that could not sign in).
+        broken = sum(int(row["Count"]) for row in exceptions)
         stop(server)
         server = None
 
@@ -375,6 +385,10 @@ def main(argv=None) -> int:
                 f"{errors} failed requests of {total['Request Count']} (non-2xx/3xx, or a form "
                 "re-displayed instead of saved)",
             ),
+            (
+                broken == 0,
+                f"{broken} journeys broke off with an exception in the client (locust's exceptions)",
+            ),
             (integrity.returncode == 0, "manage.py check_integrity on the database after the run"),
             (
                 facts_ok,
@@ -394,7 +408,7 @@ def main(argv=None) -> int:
                 "(production settings, DEBUG off, second factor required), 127.0.0.1",
                 f"- clinic: seed_demo --patients {args.patients}, copied fresh for the run",
                 f"- users: {physicians} physicians (password + TOTP), {staff} staff; locust starting "
-                f"{args.spawn_rate}/s, 2 to 6 s between tasks, on the same machine as the server",
+                f"{args.spawn_rate}/s, 3 to 10 s between tasks, on the same machine as the server",
                 f"- took: {time.monotonic() - started:.0f} s in all",
                 f"- writes acknowledged: {acks['patient']} patients registered, {acks['draft']} treatments "
                 f"recorded, {acks['signed']} signed, {acks['side_effect']} side effects reported, "
@@ -411,6 +425,16 @@ def main(argv=None) -> int:
                         "",
                     ]
                     if failures
+                    else []
+                ),
+                *(
+                    [
+                        "Journeys broken off (locust's exceptions):",
+                        "",
+                        *[f"- {row['Count']}x {row['Message'][:200]}" for row in exceptions],
+                        "",
+                    ]
+                    if exceptions
                     else []
                 ),
                 "Integrity (`manage.py check_integrity`):",
