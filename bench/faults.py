@@ -17,9 +17,10 @@
 - digest-window: the same, killed in the moment between a mail leaving and its SentDigest row's
   commit (widened by the drill's backend): that one recipient gets the digest twice, as
   treatments.tasks.send_once documents; nobody misses theirs.
-- conflicts: two sessions of the treating physician sign the same draft at once, and two sessions
-  save the same patient at once (PostgreSQL, over HTTP): one wins, the other gets the app's conflict
-  message, nothing is lost, the history shows one signature and one change.
+- conflicts: two sessions of the treating physician sign the same draft at once, two sessions save
+  the same patient at once, and staff record a contact attempt on a follow-up as the physician
+  completes it (PostgreSQL, over HTTP): one wins, the other gets the app's conflict message,
+  nothing is lost, the history shows one signature and one change.
 
 gunicorn runs the repo's gunicorn.conf.py with bench/faults_settings.py (the production settings,
 DEBUG off) on 127.0.0.1; PostgreSQL is a throwaway cluster under bench/data/pg-faults
@@ -309,9 +310,10 @@ def message_in(html: str) -> str:
     return re.sub(r"\s+", " ", match[1]).strip() if match else "(no message found)"
 
 
-def drill_conflicts(env: dict, port: int, physician: dict, second_key: str) -> list[str]:
+def drill_conflicts(env: dict, port: int, physician: dict, second_key: str, staff: dict) -> list[str]:
     lines = [
-        "d. Two sessions of the treating physician sign the same draft at once; two save the same patient"
+        "d. Two sessions of the treating physician sign the same draft at once; two save the same patient; "
+        "staff try to reach a patient as the physician completes the follow-up"
     ]
     a, b = two_sessions(port, physician, second_key)
     status, location, _ = register(a, f"DRILL-SIGN-{uuid.uuid4().hex[:8].upper()}")
@@ -415,9 +417,63 @@ def drill_conflicts(env: dict, port: int, physician: dict, second_key: str) -> l
         "history: creation + one change",
         lines,
     )
+    ok &= followup_race(env, port, a, staff, draft, lines)
     if not ok:
         raise Failed("\n".join(lines))
     return lines
+
+
+def followup_race(env: dict, port: int, physician: Browser, staff: dict, treatment: str, lines) -> bool:
+    """Staff record a contact attempt on a follow-up while the physician completes it, at once."""
+    followup = shell(
+        env,
+        "from treatments.models import FollowUp; "
+        f"print(FollowUp.objects.filter(treatment_id={treatment}, completed_at__isnull=True)"
+        ".order_by('due_on', 'pk').first().pk)",
+    )
+    nurse = staff_session(port, staff)
+    base = f"/followups/{followup}/"
+    _, _, html = physician.request("GET", f"{base}?action=complete")
+    form = form_with(html, action_contains="/complete/")
+    changes = {name: form.first_option(name) for name, options in form.options.items() if any(options)}
+    changes |= {
+        "complete-contact": form.first_option("complete-contact", ("call",)),
+        "complete-notes": "Drill",
+    }
+    for name in ("complete-pain", "complete-energy"):
+        if name in form.names():
+            changes[name] = "4"
+    complete = dict(form.data(changes))
+    _, _, html = nurse.request("GET", f"{base}?action=attempt")
+    form = form_with(html, action_contains="/attempt/")
+    attempt = dict(
+        form.data(
+            {"attempt-contact": "call", "attempt-outcome": "no_answer", "attempt-notes": "Drill"},
+            unset=("attempt-mark_missed",),
+        )
+    )
+    results = at_once(
+        lambda: physician.request("POST", f"{base}complete/", complete),
+        lambda: nurse.request("POST", f"{base}attempt/", attempt),
+    )
+    statuses = [r[0] for r in results]
+    lines.append(f"  follow-up: the physician's completion and the staff's attempt answered {statuses}")
+    ok = check(sorted(statuses) == [200, 302], "one action accepted, the other refused on the form", lines)
+    loser = [r for r in results if r[0] == 200]
+    if loser:
+        lines.append(f"  the other session was told: {message_in(loser[0][2])!r}")
+    stored = json.loads(
+        shell(
+            env,
+            "import json; from treatments.models import FollowUp; "
+            f"f = FollowUp.objects.get(pk={followup}); "
+            "print(json.dumps([f.completed_at is not None, f.attempts.count()]))",
+        )
+    )
+    lines.append(f"  database: completed {stored[0]}, {stored[1]} attempt(s)")
+    expected = [True, 0] if statuses[0] == 302 else [False, 1]
+    ok &= check(stored == expected, "only the accepted action is in the database", lines)
+    return ok
 
 
 # -- b. SQLite out of space ------------------------------------------------------------------------
@@ -674,7 +730,10 @@ def main(argv=None) -> int:
             if "restart" in chosen:
                 run("restart", lambda: drill_restart(cluster, env, port, made["staff"], down=args.down))
             if "conflicts" in chosen:
-                run("conflicts", lambda: drill_conflicts(env, port, made["physician"][0], second_key))
+                run(
+                    "conflicts",
+                    lambda: drill_conflicts(env, port, made["physician"][0], second_key, made["staff"][0]),
+                )
             stop(server)
             server = None
             retire(env)
