@@ -119,7 +119,7 @@ serve: setup
 
 # Benchmarks (bench/README.md): they print figures and write bench/results/; they are not tests.
 # Dataset sizes: BENCH_SIZES=1000,100000 (the default); datasets in bench/data/ are reused.
-.PHONY: bench bench-serve bench-smoke bench-scaleout bench-backup bench-scan
+.PHONY: bench bench-serve bench-smoke bench-scaleout bench-backup bench-scan bench-load bench-faults
 
 # Every page at both sizes on SQLite, then on a PostgreSQL the bench starts and stops itself.
 bench: venv
@@ -148,3 +148,15 @@ bench-backup: venv
 # the production settings, on a throwaway copy of the 200-patient bench dataset.
 bench-scan: setup
 	$(PY) -m bench.scan
+
+# locust, headless: physicians and staff journeys against gunicorn + PostgreSQL, then the checks
+# (docs/RELIABILITY.md, "Load"). LOAD_USERS=10 LOAD_SECONDS=60 for a short look.
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 600
+bench-load: venv-dev
+	$(PY) -m bench.load.run --users $(LOAD_USERS) --duration $(LOAD_SECONDS)
+
+# The fault drills (docs/RELIABILITY.md, "Faults"): PostgreSQL restarted mid-load, SQLite out of
+# space, the digest worker killed, two sessions writing the same record at once.
+bench-faults: venv
+	$(PY) -m bench.faults
