@@ -172,7 +172,7 @@ def run_pages(bench: Bench, *, only: list[str] | None = None) -> tuple[list[Row]
         if only and not any(part in name or part in page.url for part in only):
             continue
         if name in PAGED_EXPORTS and bench.datasets[-1].size > PAGED_EXPORT_MAX_PATIENTS:
-            skipped.append((name, "a whole-clinic export: measured by python -m bench.fhir_export"))
+            skipped.append((name, "a whole-clinic export: not timed at this size (see bench/fhir_export.py)"))
             continue
         role = bench.pick_role(name)
         measures = bench.measure(name, role)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 # report prints their counts.
 PAGED_EXPORTS = {
     "fhir_export_download": "the whole clinic as FHIR NDJSON, 500 rows per query and resource type",
+    "research_export_download": "the de-identified research zip, 200 patients per page of queries",
 }
 MAX_QUERIES = 12
 MAX_HTML_KB = 150

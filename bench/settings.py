@@ -16,6 +16,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Production refuses the aftercare sheet without the clinic's phone; the bench times the sheet.
 os.environ.setdefault("CLINIC_PHONE", "+49 30 1234567")
 os.environ.setdefault("EXOLOG_BASE_URL", "https://exolog.clinic.example")
+# Production has no default research key (exolog.E003); the bench times the research export.
+os.environ.setdefault("EXOLOG_RESEARCH_KEY", "bench-" + secrets.token_urlsafe(40))
 # Never the demo bypass: the bench clients pass the second factor as tests/helpers/auth.py does.
 os.environ.pop("EXOLOG_DEMO_SKIP_SECOND_FACTOR", None)
 
