@@ -66,6 +66,8 @@ def pages(env: dict) -> list[tuple[str, str]]:
         ("patient", reverse("patient_detail", args=[patient.pk])),
         ("treatment-form", reverse("treatment_create", args=[patient.pk])),
         ("side-effect-review", reverse("sideeffect_review_queue")),
+        ("treatments", reverse("treatment_list")),
+        ("report-side-effects", reverse("report_side_effects")),
         ("faq", reverse("faq:index")),
     ]
 
