@@ -8,10 +8,13 @@ required). A bench physician signs in over HTTP with a password and a real TOTP 
 and both scanners get that session's cookie:
 
 - **wapiti** crawls everything the physician can reach and runs its injection, XSS, file, command,
-  redirect, CRLF, header, cookie-flag and CSP modules (not ssrf, which calls wapiti's server on the
-  internet). Logging out is excluded so that the session lasts the scan.
-- **sqlmap** tests the query parameters of the pages that filter and search (the patient search, the
-  worklist, the side-effect list, the lot list), at level 2 / risk 1 with every technique.
+  redirect, CRLF, header, cookie-flag and CSP modules. Not ssrf: it plants URLs of wapiti's public
+  server and asks that server whether they were fetched, which would send requests off this
+  machine. Logging out is excluded so that the session lasts the scan.
+- **sqlmap** tests the query parameters of the pages that filter, sort and search (the patient
+  search, the worklist, the side-effect list, the lot list, the patient page) at level 2 / risk 1 with
+  every technique, and every field of the patient, treatment and side-effect forms (--forms, a fresh
+  CSRF token per request) with the boolean, error and UNION techniques.
 
 Everything runs on loopback with a time limit; the scanners' own files go under bench/data/scan.
 Prints what each found; exits 1 if either reports a vulnerability or the session was lost (the
@@ -118,10 +121,26 @@ def run_wapiti(port: int, cookie: str, minutes: int) -> tuple[dict, str]:
     return json.loads(report.read_text()), out.stdout
 
 
-def run_sqlmap(port: int, cookie: str, path: str, seconds: int, log_name: str) -> str:
+def sqlmap_forms(found) -> list[tuple[str, str]]:
+    """Pages whose forms sqlmap parses (--forms) and fills, every field a parameter."""
+    return [
+        ("patient registration form", "/patients/new/"),
+        ("treatment form", f"/patients/{found}/treatments/new/"),
+        ("side-effect report form", f"/patients/{found}/side-effects/new/"),
+    ]
+
+
+def run_sqlmap(port: int, cookie: str, path: str, seconds: int, log_name: str, *, forms: bool = False) -> str:
+    # Forms: each POST carries a fresh CSRF token read from the page (--csrf-token); boolean, error
+    # and UNION techniques only (time-based ones cost seconds per field and form).
+    extra = (
+        ["--forms", "--csrf-token", "csrfmiddlewaretoken", "--technique", "BEU", "--level", "1"]
+        if forms
+        else ["--technique", "BEUSTQ", "--level", "2"]
+    )
     command = [
-        "sqlmap", "-u", f"http://127.0.0.1:{port}{path}", "--cookie", cookie, "--batch",
-        "--level", "2", "--risk", "1", "--technique", "BEUSTQ", "--time-sec", "2",
+        "sqlmap", "-u", f"http://127.0.0.1:{port}{path}", "--cookie", cookie, "--batch", *extra,
+        "--risk", "1", "--time-sec", "2", "--threads", "4",
         "--timeout", "15", "--retries", "1", "--skip-static", "--flush-session",
         "--output-dir", str(WORK / "sqlmap"), "--disable-coloring", "--answers", "follow=N",
     ]  # fmt: skip
@@ -142,12 +161,16 @@ def sqlmap_verdict(text: str) -> str:
         return "INJECTABLE"
     if "all tested parameters do not appear to be injectable" in text:
         return "not injectable (all parameters tested)"
-    cleared = sorted(set(re.findall(r"GET parameter '([^']+)' does not seem to be injectable", text)))
+    cleared = sorted(
+        set(re.findall(r"(?:GET|POST) parameter '([^']+)' does not seem to be injectable", text))
+    )
     if cleared and "[stopped after" not in text:
         return f"not injectable (parameters tested: {', '.join(cleared)})"
     if "[stopped after" in text:
-        tested = sorted(set(re.findall(r"testing if GET parameter '([^']+)' is dynamic", text)))
-        return f"no injection found before the time limit (parameters started: {', '.join(tested) or 'none'})"
+        tested = sorted(
+            set(re.findall(r"(?:GET|POST) parameter '([^']+)' does not seem to be injectable", text))
+        )
+        return f"no injection found before the time limit (cleared: {', '.join(tested) or 'none'})"
     return "inconclusive: " + (text.strip().splitlines() or ["no output"])[-1][:160]
 
 
@@ -160,6 +183,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scan-minutes", type=int, default=8, help="wapiti's time limit (default 8)")
     parser.add_argument("--sqlmap-seconds", type=int, default=240, help="per URL (default 240)")
+    parser.add_argument("--form-seconds", type=int, default=420, help="per form page (default 420)")
     args = parser.parse_args(argv)
     for tool in ("wapiti", "sqlmap"):
         if not shutil.which(tool):
@@ -221,6 +245,11 @@ def main(argv=None) -> int:
             text = run_sqlmap(port, cookie, path, args.sqlmap_seconds, f"sqlmap-{number}.log")
             verdict = sqlmap_verdict(text)
             lines.append(f"- {label} `{path}`: {verdict}")
+            failed |= verdict == "INJECTABLE"
+        for number, (label, path) in enumerate(sqlmap_forms(patient), start=1):
+            text = run_sqlmap(port, cookie, path, args.form_seconds, f"sqlmap-form-{number}.log", forms=True)
+            verdict = sqlmap_verdict(text)
+            lines.append(f"- {label} `{path}` (POST, every field): {verdict}")
             failed |= verdict == "INJECTABLE"
         signed_in = still_signed_in(browser)
         lines.append(f"- session still signed in after sqlmap: {'yes' if signed_in else 'NO'}")
