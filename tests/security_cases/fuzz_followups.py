@@ -10,7 +10,9 @@ from faq.admin import EntryAdminForm
 from faq.models import Category
 from tests.security_cases.fuzz import EXAMPLES, SERVICE_ERRORS, FormCase, fresh, now_field, prefixed
 from treatments.filters.followups import WorklistFilter
+from treatments.filters.reports import ReportFilter, ReportFilterForm
 from treatments.filters.side_effects import SideEffectFilter
+from treatments.filters.treatments import TreatmentFilter, TreatmentFilterForm
 from treatments.forms.followups import (
     FollowUpAcknowledgeForm,
     FollowUpAttemptForm,
@@ -23,10 +25,12 @@ from treatments.forms.research import ResearchPeriodForm
 from treatments.forms.side_effects import PeriodForm, ReviewForm, SideEffectReportForm
 from treatments.models import FollowUp, SideEffectReport
 from treatments.research import research_zip
+from treatments.selectors.exports import treatment_download
 from treatments.selectors.followups import followup_worklist
 from treatments.selectors.lookup import patient_with_record_number
 from treatments.selectors.side_effect_figures import side_effect_figures
 from treatments.selectors.side_effects import side_effect_list
+from treatments.selectors.treatment_list import treatment_list
 from treatments.services.followup_actions import (
     followup_acknowledge_missed,
     followup_cancel,
@@ -109,6 +113,26 @@ def _report_baseline(ctx, report=None):
 
 def _filter_followups(ctx, form):
     followup_worklist(filters=WorklistFilter(form.data), today=timezone.localdate())
+
+
+def _run_reports(ctx, form):
+    """Every report's figures for the scope the filters chose (as the four pages compute them)."""
+    from treatments.views.reports import (
+        followups_figures,
+        outcomes_figures,
+        side_effects_figures,
+        treatments_figures,
+    )
+
+    scope = ReportFilter(form.data).scope()
+    for figures in (treatments_figures, followups_figures, outcomes_figures, side_effects_figures):
+        figures(scope)
+
+
+def _list_treatments(ctx, form):
+    """The page's rows and its download's, for the filters given."""
+    download = treatment_download(treatment_list(filters=TreatmentFilter(form.data)))
+    list(download.rows)
 
 
 def _filter_reports(ctx, form):
@@ -293,6 +317,22 @@ FORM_CASES = [
         ),
         saved=EXAMPLES,
         baseline=lambda ctx: {"start": "2026-01-01", "end": ""},
+    ),
+    FormCase(
+        ReportFilterForm,
+        "reports' period and filters",
+        build=lambda ctx, data: ReportFilter(data).form,
+        save=_run_reports,
+        saved=EXAMPLES,
+        baseline=lambda ctx: {"start": "2026-01-01", "end": "2026-06-30", "route": "topical"},
+    ),
+    FormCase(
+        TreatmentFilterForm,
+        "treatments of a period filter",
+        build=lambda ctx, data: TreatmentFilter(data).form,
+        save=_list_treatments,
+        saved=EXAMPLES,
+        baseline=lambda ctx: {"start": "2026-01-01", "end": "2026-06-30", "route": "topical"},
     ),
     FormCase(
         EntryAdminForm,
