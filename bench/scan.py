@@ -174,6 +174,11 @@ def sqlmap_verdict(text: str) -> str:
     return "inconclusive: " + (text.strip().splitlines() or ["no output"])[-1][:160]
 
 
+def requests_so_far() -> int:
+    with (WORK / "access.log").open() as log:
+        return sum(1 for line in log if '" ' in line and line.startswith("127.0.0.1"))
+
+
 def still_signed_in(browser: Browser) -> bool:
     status, location, _ = browser.request("GET", "/followups/")
     return status == 200
@@ -208,19 +213,26 @@ def main(argv=None) -> int:
             sys.executable, "-m", "gunicorn", "clinic.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", "2", "--timeout", "60", "--error-logfile", str(WORK / "gunicorn.log"),
         ]  # fmt: skip
-        server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+        # gunicorn reads the repo's gunicorn.conf.py from its working directory: its access log (one
+        # line per request, no query strings) counts what each scanner sent.
+        access = (WORK / "access.log").open("w")
+        server = subprocess.Popen(  # noqa: S603
+            command, cwd=ROOT, env=env, start_new_session=True, stdout=access, stderr=subprocess.STDOUT
+        )
         wait_for_port(port, server, timeout=60)
         browser = Browser(port)
         sign_in(browser, credentials)
         cookie = browser.cookie_header()
         print(f"gunicorn on 127.0.0.1:{port}, production settings; signed in with password + TOTP")
 
+        before = requests_so_far()
         report, output = run_wapiti(port, cookie, args.scan_minutes)
+        sent = requests_so_far() - before
         found = {category: items for category, items in report.get("vulnerabilities", {}).items() if items}
         anomalies = {category: items for category, items in report.get("anomalies", {}).items() if items}
         crawled = len(re.findall(r"^\[\+\] (?:GET|POST) ", output, re.MULTILINE))
         lines.append(
-            f"wapiti {report.get('infos', {}).get('version', '')}: {crawled} pages crawled; "
+            f"wapiti {report.get('infos', {}).get('version', '')}: {crawled} pages crawled, {sent} requests; "
             f"modules {WAPITI_MODULES}"
         )
         if not found and not anomalies:
@@ -242,14 +254,17 @@ def main(argv=None) -> int:
 
         lines.append(f"sqlmap (level 2, risk 1, techniques BEUSTQ, at most {args.sqlmap_seconds} s per URL):")
         for number, (label, path) in enumerate(sqlmap_targets(patient), start=1):
+            before = requests_so_far()
             text = run_sqlmap(port, cookie, path, args.sqlmap_seconds, f"sqlmap-{number}.log")
             verdict = sqlmap_verdict(text)
-            lines.append(f"- {label} `{path}`: {verdict}")
+            lines.append(f"- {label} `{path}` ({requests_so_far() - before} requests): {verdict}")
             failed |= verdict == "INJECTABLE"
         for number, (label, path) in enumerate(sqlmap_forms(patient), start=1):
+            before = requests_so_far()
             text = run_sqlmap(port, cookie, path, args.form_seconds, f"sqlmap-form-{number}.log", forms=True)
             verdict = sqlmap_verdict(text)
-            lines.append(f"- {label} `{path}` (POST, every field): {verdict}")
+            sent = requests_so_far() - before
+            lines.append(f"- {label} `{path}` (POST, every field; {sent} requests): {verdict}")
             failed |= verdict == "INJECTABLE"
         signed_in = still_signed_in(browser)
         lines.append(f"- session still signed in after sqlmap: {'yes' if signed_in else 'NO'}")
