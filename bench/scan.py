@@ -142,7 +142,7 @@ def run_sqlmap(port: int, cookie: str, path: str, seconds: int, log_name: str, *
         "sqlmap", "-u", f"http://127.0.0.1:{port}{path}", "--cookie", cookie, "--batch", *extra,
         # --threads cannot go with a CSRF token (forms); on GET pages it speeds the scan.
         "--risk", "1", "--time-sec", "2", *([] if forms else ["--threads", "4"]),
-        "--timeout", "15", "--retries", "1", "--skip-static", "--flush-session",
+        "--timeout", "15", "--retries", "1", "--flush-session",
         "--output-dir", str(WORK / "sqlmap"), "--disable-coloring",
         # A redirect (the form saved, or a refusal) is not followed. The key is matched against the
         # whole question, which quotes the URL: "follow" alone would also say no to /followups/.
@@ -161,20 +161,18 @@ def run_sqlmap(port: int, cookie: str, path: str, seconds: int, log_name: str, *
 
 
 def sqlmap_verdict(text: str) -> str:
+    """What sqlmap concluded, naming the parameters it cleared (an empty list would mean it tested
+    nothing, so "not injectable" is only said with the names)."""
     if re.search(r"parameter '[^']+' is vulnerable|sqlmap identified the following injection point", text):
         return "INJECTABLE"
-    if "all tested parameters do not appear to be injectable" in text:
-        return "not injectable (all parameters tested)"
     cleared = sorted(
         set(re.findall(r"(?:GET|POST) parameter '([^']+)' does not seem to be injectable", text))
     )
-    if cleared and "[stopped after" not in text:
-        return f"not injectable (parameters tested: {', '.join(cleared)})"
+    names = ", ".join(cleared) or "none"
     if "[stopped after" in text:
-        tested = sorted(
-            set(re.findall(r"(?:GET|POST) parameter '([^']+)' does not seem to be injectable", text))
-        )
-        return f"no injection found before the time limit (cleared: {', '.join(tested) or 'none'})"
+        return f"no injection found before the time limit (cleared: {names})"
+    if cleared:
+        return f"not injectable (cleared: {names})"
     return "inconclusive: " + (text.strip().splitlines() or ["no output"])[-1][:160]
 
 
