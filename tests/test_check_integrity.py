@@ -159,7 +159,8 @@ def void_without_cancelling():
         void_reason="Raw write",
     )
     open_one = FollowUp.objects.filter(treatment=treatment).order_by("pk").first()
-    raw_update(FollowUp.objects.filter(pk=open_one.pk), status="scheduled")
+    # Open again (the demo's dates follow today's: on some days this one was completed).
+    raw_update(FollowUp.objects.filter(pk=open_one.pk), status="scheduled", completed_at=None)
     return "followups_only_on_signed_treatments", f"follow-up {open_one.pk}"
 
 
@@ -178,7 +179,7 @@ def assessment_without_decision():
 
 def missed_without_attempts():
     followup = FollowUp.objects.filter(status="scheduled").order_by("pk").first()
-    raw_update(FollowUp.objects.filter(pk=followup.pk), status="missed")
+    raw_update(FollowUp.objects.filter(pk=followup.pk), status="missed", completed_at=None)
     return "attempts_match_followups", f"follow-up {followup.pk}"
 
 
@@ -242,7 +243,7 @@ def test_a_balance_beyond_the_stock_is_named(clinic, capsys):
 def test_the_output_names_no_patient(clinic, capsys):
     followup = FollowUp.objects.filter(treatment=fast_path_treatment()).order_by("pk").first()
     raw_update(Patient.objects.filter(pk=followup.patient_id), family_name="Canarywing", given_name="Zebulon")
-    raw_update(FollowUp.objects.filter(pk=followup.pk), status="missed")
+    raw_update(FollowUp.objects.filter(pk=followup.pk), status="missed", completed_at=None)
     raw_update(FollowUp.objects.filter(pk=followup.pk), patient_id=Patient.objects.order_by("-pk").first().pk)
     out, code = run_check(capsys)
     assert code == 1
