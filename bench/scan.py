@@ -203,6 +203,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sqlmap-seconds", type=int, default=240, help="per URL (default 240)")
     parser.add_argument("--form-seconds", type=int, default=420, help="per form page (default 420)")
     parser.add_argument("--no-wapiti", action="store_true", help="sqlmap only (a rerun)")
+    parser.add_argument("--only", default="", help="sqlmap targets whose label contains this (a rerun)")
     args = parser.parse_args(argv)
     for tool in ("wapiti", "sqlmap"):
         if not shutil.which(tool):
@@ -273,12 +274,16 @@ def main(argv=None) -> int:
 
         lines.append(f"sqlmap (level 2, risk 1, techniques BEUSTQ, at most {args.sqlmap_seconds} s per URL):")
         for number, (label, path) in enumerate(sqlmap_targets(patient), start=1):
+            if args.only and args.only not in label:
+                continue
             before = requests_so_far()
             text = run_sqlmap(port, cookie, path, args.sqlmap_seconds, f"sqlmap-{number}.log")
             verdict = sqlmap_verdict(text)
             lines.append(f"- {label} `{path}` ({requests_so_far() - before} requests): {verdict}")
             failed |= verdict == "INJECTABLE"
         for number, (label, path) in enumerate(sqlmap_forms(patient), start=1):
+            if args.only and args.only not in label:
+                continue
             before = requests_so_far()
             text = run_sqlmap(port, cookie, path, args.form_seconds, f"sqlmap-form-{number}.log", forms=True)
             verdict = sqlmap_verdict(text)
