@@ -31,6 +31,7 @@ import psycopg
 
 from bench.datasets import DATA_DIR, ROOT
 from bench.pg import Cluster
+from bench.scaleout import manage
 
 SOURCE, PG_COPY, APP_COPY = "drill_source", "drill_pg_restore", "drill_app_restore"
 # Not in the app's backup, on purpose (clinic/backup.py EXCLUDED), or different by nature.
@@ -40,13 +41,6 @@ APP_BACKUP_LEAVES_OUT = {
     "django_session": "a restore signs everyone out",
     "django_migrations": "the target is migrated before the restore (other times)",
 }
-
-
-def manage(env: dict, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 (our interpreter, our manage.py)
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=timeout, check=True,
-    )  # fmt: skip
 
 
 def app_env(url: str) -> dict:
@@ -138,7 +132,7 @@ def main(argv=None) -> int:
         source = app_env(cluster.url(SOURCE))
         step = time.monotonic()
         manage(source, "migrate", "--noinput")
-        manage(source, "seed_demo", "--patients", str(args.patients))
+        manage(source, "seed_demo", "--patients", str(args.patients), timeout=900)
         timings["seed"] = time.monotonic() - step
 
         dump = work / "source.dump"

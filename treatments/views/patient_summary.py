@@ -3,7 +3,7 @@ PDF, with the patient page's permission. Identified on purpose: it goes to a ref
 Each opening writes a print access event."""
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.generic import View
@@ -12,6 +12,7 @@ from clinic.mixins import RolePermissionMixin
 from treatments.models import AccessEvent
 from treatments.selectors.patient_summary import patient_summary, summary_patient
 from treatments.services.access import access_record
+from treatments.views.documents import document_response
 
 
 class PatientSummaryView(RolePermissionMixin, View):
@@ -34,16 +35,7 @@ class PatientSummaryView(RolePermissionMixin, View):
             "pdf": self.pdf,
         }
         html = render_to_string(self.template_name, context, request=request)
-        if not self.pdf:
-            return HttpResponse(html)
-        from treatments.pdf import render_pdf  # WeasyPrint loads slowly: only when a PDF is asked
-
-        response = HttpResponse(
-            render_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
-        )
-        # The file name carries no patient data: it ends up in download folders and mail attachments.
-        response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}-summary.pdf"'
-        return response
+        return document_response(request, html, pdf=self.pdf, filename=f"patient-{patient.pk}-summary.pdf")
 
 
 class PatientSummaryPdfView(PatientSummaryView):

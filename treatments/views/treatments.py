@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -48,6 +48,7 @@ from treatments.services.signing import (
     treatment_void,
 )
 from treatments.services.treatments import treatment_save
+from treatments.views.documents import document_response
 
 READ_ONLY_MESSAGE = (
     "This treatment is {status} and read-only. To change it, start an amendment with a reason."
@@ -242,16 +243,7 @@ class TreatmentPrintView(RolePermissionMixin, View):
             "pdf": self.pdf,
         }
         html = render_to_string(self.template_name, context, request=request)
-        if not self.pdf:
-            return HttpResponse(html)
-        from treatments.pdf import render_pdf  # WeasyPrint loads slowly: only when a PDF is asked
-
-        response = HttpResponse(
-            render_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
-        )
-        # The file name carries no patient data: it ends up in download folders and mail attachments.
-        response["Content-Disposition"] = f'attachment; filename="treatment-{treatment.pk}.pdf"'
-        return response
+        return document_response(request, html, pdf=self.pdf, filename=f"treatment-{treatment.pk}.pdf")
 
 
 class TreatmentPrintPdfView(TreatmentPrintView):
