@@ -4,11 +4,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection, models
 from django.test import override_settings
 from django.utils import timezone
 
+from clinic.roles import PHYSICIAN
 from treatments.models import (
     Administration,
     FollowUp,
@@ -171,6 +173,15 @@ def move_a_followup_to_another_patient():
     return "records_match_their_patient", f"follow-up {followup.pk}"
 
 
+def give_a_followup_another_physician():
+    followup = FollowUp.objects.filter(treatment=fast_path_treatment()).order_by("pk").first()
+    other = (
+        User.objects.filter(groups__name=PHYSICIAN).exclude(pk=followup.physician_id).order_by("pk").first()
+    )
+    raw_update(FollowUp.objects.filter(pk=followup.pk), physician_id=other.pk)
+    return "records_match_their_patient", f"follow-up physician {followup.pk}"
+
+
 def assessment_without_decision():
     followup = FollowUp.objects.filter(status="completed", is_assessment=True).order_by("pk").first()
     raw_update(FollowUp.objects.filter(pk=followup.pk), decision="")
@@ -206,6 +217,7 @@ def report_before_its_treatment():
         expire_a_lot_early,
         void_without_cancelling,
         move_a_followup_to_another_patient,
+        give_a_followup_another_physician,
         assessment_without_decision,
         missed_without_attempts,
         report_before_its_treatment,

@@ -112,3 +112,28 @@ def test_followup_dates_cross_month_and_year_ends():
         dt.date(2027, 4, 10),
         dt.date(2027, 4, 24),
     )
+
+
+def test_followups_carry_their_treatments_physician_and_move_with_an_amendment(
+    patient, physician, other_physician
+):
+    """The copy of the treating physician a physician's own worklist reads (FollowUp.physician):
+    set on scheduling, and the amending physician's once an amendment by someone else takes them."""
+    original = make_treatment(patient, physician, dt.date(2026, 2, 10))
+    followups_schedule(treatment=original, user=physician)
+    assert set(original.followups.values_list("physician", flat=True)) == {physician.pk}
+    assert FollowUp.objects.for_physician(physician).count() == 5
+    amendment = make_treatment(
+        patient,
+        other_physician,
+        dt.date(2026, 2, 12),
+        amends=original,
+        amendment_reason="Given by the colleague",
+        signed_by=other_physician,
+        created_by=other_physician,
+    )
+    followups_move_to_amendment(original=original, amendment=amendment, user=other_physician)
+    assert set(amendment.followups.values_list("physician", flat=True)) == {other_physician.pk}
+    assert not FollowUp.objects.for_physician(physician).exists()
+    assert FollowUp.objects.for_physician(other_physician).count() == 5
+    assert amendment.followups.first().history.latest().physician_id == other_physician.pk

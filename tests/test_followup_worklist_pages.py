@@ -53,6 +53,7 @@ def fill(make_patient, make_signed_treatment, staff):
                 made.append(
                     FollowUp(
                         treatment=model.treatment,
+                        physician=model.physician,
                         patient=patients[number % len(patients)],
                         step=model.step,
                         step_name=model.step_name,
@@ -214,6 +215,7 @@ def test_recently_completed_pages_through_its_completed_then_its_missed_follow_u
     for closed in (TODAY - 3 * DAY, TODAY - DAY, TODAY - 20 * DAY):  # the last one too long ago
         followup = FollowUp(
             treatment=model.treatment,
+            physician=model.physician,
             patient=model.patient,
             step=model.step,
             step_name=model.step_name,

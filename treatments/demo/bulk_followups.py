@@ -72,7 +72,14 @@ def seed_bulk_followups(*, users, today: dt.date | None = None, progress=None) -
     signers = User.objects.in_bulk(list(users_ids(users)))
     done = {"scheduled": 0, "completed": 0, "missed": 0, "cancelled": 0, "rescheduled": 0, "attempts": 0}
     rows_query = unscheduled_treatments().values(
-        "id", "patient_id", "performed_at", "baseline_pain", "baseline_energy", "signed_by_id", "patient__mrn"
+        "id",
+        "patient_id",
+        "physician_id",
+        "performed_at",
+        "baseline_pain",
+        "baseline_energy",
+        "signed_by_id",
+        "patient__mrn",
     )
     for rows in keyset(rows_query, size=TREATMENTS_PER_BATCH):
         now = timezone.now()
@@ -81,6 +88,7 @@ def seed_bulk_followups(*, users, today: dt.date | None = None, progress=None) -
             treatment = Treatment(
                 id=row["id"],
                 patient_id=row["patient_id"],
+                physician_id=row["physician_id"],
                 performed_at=row["performed_at"],
                 baseline_pain=row["baseline_pain"],
                 baseline_energy=row["baseline_energy"],

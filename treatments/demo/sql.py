@@ -174,7 +174,7 @@ def _insert_followup(cursor, rows):
     if cursor.db.vendor == "postgresql":
         with cursor.copy(
             "COPY treatments_followup (id, created_at, created_by_id, updated_at, version, "
-            "voided_at, voided_by_id, void_reason, treatment_id, patient_id, step_id, "
+            "voided_at, voided_by_id, void_reason, treatment_id, patient_id, physician_id, step_id, "
             "step_name, kind, is_assessment, due_on, window_start, window_end, status, "
             "contact, completed_at, completed_by_id, pain, global_impression, energy, "
             "flare_up, new_side_effects, decision, home_care_protocol, status_reason, "
@@ -184,11 +184,12 @@ def _insert_followup(cursor, rows):
     else:
         cursor.executemany(
             "INSERT INTO treatments_followup (id, created_at, created_by_id, updated_at, version, "
-            "voided_at, voided_by_id, void_reason, treatment_id, patient_id, step_id, step_name, kind, "
-            "is_assessment, due_on, window_start, window_end, status, contact, completed_at, "
+            "voided_at, voided_by_id, void_reason, treatment_id, patient_id, physician_id, step_id, "
+            "step_name, kind, is_assessment, due_on, window_start, window_end, status, contact, "
+            "completed_at, "
             "completed_by_id, pain, global_impression, energy, flare_up, new_side_effects, decision, "
             "home_care_protocol, status_reason, missed_seen_at, missed_seen_by_id, notes) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
             "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
@@ -200,7 +201,7 @@ def _insert_followup_history(cursor, rows):
     if cursor.db.vendor == "postgresql":
         with cursor.copy(
             "COPY treatments_historicalfollowup (id, created_at, created_by_id, updated_at, "
-            "version, voided_at, voided_by_id, void_reason, treatment_id, patient_id, "
+            "version, voided_at, voided_by_id, void_reason, treatment_id, patient_id, physician_id, "
             "step_id, step_name, kind, is_assessment, due_on, window_start, window_end, "
             "status, contact, completed_at, completed_by_id, pain, global_impression, "
             "energy, flare_up, new_side_effects, decision, home_care_protocol, "
@@ -211,12 +212,12 @@ def _insert_followup_history(cursor, rows):
     else:
         cursor.executemany(
             "INSERT INTO treatments_historicalfollowup (id, created_at, created_by_id, updated_at, "
-            "version, voided_at, voided_by_id, void_reason, treatment_id, patient_id, step_id, "
+            "version, voided_at, voided_by_id, void_reason, treatment_id, patient_id, physician_id, step_id, "
             "step_name, kind, is_assessment, due_on, window_start, window_end, status, contact, "
             "completed_at, completed_by_id, pain, global_impression, energy, flare_up, "
             "new_side_effects, decision, home_care_protocol, status_reason, missed_seen_at, "
             "missed_seen_by_id, notes, history_date, history_change_reason, history_type, history_user_id) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
             "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )

@@ -143,7 +143,7 @@ class FollowUpQuerySet(ClinicalQuerySet):
 
     def for_physician(self, user):
         """Follow-ups of the treatments this physician gave."""
-        return self.filter(treatment__physician=user)
+        return self.filter(physician=user)
 
     def reminders_for(self, user):
         """The open follow-ups a user is reminded of (the digest, the calendar feed): a physician's
@@ -317,6 +317,16 @@ class FollowUp(ClinicalRecord):
     treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="followups")
     # Copied from the treatment so the worklist filters and sorts without a join.
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="followups")
+    # The treating physician, copied from the treatment (and moved with the follow-up to an
+    # amendment) so that a physician's own worklist counts read an index range, not a join per row.
+    physician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # the physician's indexes below lead with it
+        verbose_name="treating physician",
+    )
     step = models.ForeignKey(FollowUpStep, on_delete=models.PROTECT, related_name="followups")
     # The step's name and kind as they were when scheduled (the protocol may change later).
     step_name = models.CharField("step", max_length=120)
@@ -451,6 +461,28 @@ class FollowUp(ClinicalRecord):
                 fields=["window_end", "due_on", "id"],
                 condition=Q(status="missed", missed_seen_at__isnull=True, voided_at__isnull=True),
                 name="followup_missed_unseen_idx",
+            ),
+            # The missed half of "Recently completed" (missed, seen by a physician, window closed in
+            # the last RECENT_DAYS): without it the count reads every missed follow-up's row.
+            models.Index(
+                fields=["window_end", "due_on", "id"],
+                condition=Q(status="missed", missed_seen_at__isnull=False, voided_at__isnull=True),
+                name="followup_missed_seen_idx",
+            ),
+            # A physician's own worklist (for_physician, the default for physicians): each section's
+            # capped count and page as an index range of the physician's rows, like the indexes above
+            # for the whole clinic.
+            models.Index(
+                fields=["physician", "status", "due_on", "window_end", "voided_at"],
+                name="followup_physician_due_idx",
+            ),
+            models.Index(
+                fields=["physician", "status", "window_end", "due_on", "voided_at"],
+                name="followup_physician_window_idx",
+            ),
+            models.Index(
+                fields=["physician", "status", "completed_at", "voided_at"],
+                name="followup_physician_done_idx",
             ),
         ]
 

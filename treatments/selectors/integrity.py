@@ -345,9 +345,14 @@ def attempts_match_followups() -> Check:
 
 
 def records_match_their_patient() -> Check:
-    """A follow-up and a side-effect report belong to the patient of their treatment."""
-    check = Check("records_match_their_patient", "follow-ups and reports name their treatment's patient")
+    """A follow-up and a side-effect report belong to the patient of their treatment, and a follow-up
+    names its treatment's physician (the copy a physician's worklist reads)."""
+    check = Check(
+        "records_match_their_patient",
+        "follow-ups and reports name their treatment's patient (and follow-ups its physician)",
+    )
     check.add(FollowUp.objects.exclude(patient_id=F("treatment__patient_id")), "follow-up")
+    check.add(FollowUp.objects.exclude(physician_id=F("treatment__physician_id")), "follow-up physician")
     check.add(SideEffectReport.objects.exclude(patient_id=F("treatment__patient_id")), "side-effect report")
     return check
 

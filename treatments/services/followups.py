@@ -29,6 +29,7 @@ def followups_plan(*, treatment: Treatment, steps, user) -> list[FollowUp]:
             FollowUp(
                 treatment=treatment,
                 patient_id=treatment.patient_id,
+                physician_id=treatment.physician_id,
                 step=step,
                 step_name=step.name,
                 kind=step.kind,
@@ -75,6 +76,7 @@ def followups_move_to_amendment(*, original: Treatment, amendment: Treatment, us
     reason = f"Moved to the amendment of {format_day(original.treatment_date)}"
     for followup in original.followups.select_related("step"):
         followup.treatment = amendment
+        followup.physician_id = amendment.physician_id
         if followup.status == FollowUpStatus.SCHEDULED:
             followup.window_start, followup.due_on, followup.window_end = followup_dates(
                 amendment.treatment_date, followup.step
