@@ -87,7 +87,10 @@ def prepare(dataset: Dataset) -> tuple[dict, list[tuple[str, str]]]:
     AccessAttempt.objects.filter(username=SERVE_USER).delete()
     pages = [
         MINIMAL,
-        ("worklist", "/followups/"),
+        # The whole clinic's worklist: the bench physician treated nobody, so their own default list
+        # (?physician= unset) would be empty; the nurse's view, every physician's follow-ups, is the
+        # heavy one.
+        ("worklist", "/followups/?physician="),
         ("patient page", f"/patients/{found.patient}/"),
         ("lot page", f"/lots/{found.lot}/"),
         ("dashboard", "/"),

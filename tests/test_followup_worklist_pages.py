@@ -4,6 +4,7 @@ the filters, the same queries at 5 and 50 rows per section, and a light page at 
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,16 +84,25 @@ def test_the_worklist_runs_the_same_queries_at_5_and_50_rows_per_section(
     for rows in (5, 50):
         fill(rows)
         for key in SECTION_ROWS:
-            with django_assert_num_queries(2):  # the section counts, then the section's page of rows
+            cache.clear()
+            # the data version of the follow-ups, the section counts, then the section's page of rows
+            with django_assert_num_queries(3):
                 worklist = followup_worklist(filters=None, today=TODAY, section=key)
             assert len(worklist.section.rows) == min(rows, SECTION_LIMIT)
+            # the counts again at the same data version: kept (the version, then the rows)
+            with django_assert_num_queries(2):
+                again = followup_worklist(filters=None, today=TODAY, section=key)
+            assert [row.pk for row in again.section.rows] == [row.pk for row in worklist.section.rows]
         assert {section.key: section.count for section in worklist.sections} == dict.fromkeys(
             SECTION_ROWS, rows
         )
         for params in ({}, {"kind": "check_in"}, {"section": "overdue", "page": "2"}, {"section": "recent"}):
-            # session, user, roles and permissions, then the counts, the rows, the physician select
-            # and the access events of the patients listed (one INSERT)
-            with django_assert_num_queries(7):
+            cache.clear()
+            # session, user, roles and permissions, then the follow-ups' data version, the counts,
+            # the rows, the physician select and the access events of the patients listed (one INSERT)
+            with django_assert_num_queries(8):
+                assert staff_client.get(URL, params).status_code == 200
+            with django_assert_num_queries(7):  # the counts kept
                 assert staff_client.get(URL, params).status_code == 200
 
 

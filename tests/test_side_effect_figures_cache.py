@@ -173,7 +173,7 @@ def test_each_write_through_a_service_moves_its_table_version(
 
 
 def test_a_value_read_while_a_write_was_open_is_not_stored():
-    version = DataVersion(1, 1, 1, 1, 1, 1, storable=False)
+    version = DataVersion(1, 1, 1, 1, 1, 1, 1, storable=False)
     calls = []
 
     def compute():
@@ -184,7 +184,7 @@ def test_a_value_read_while_a_write_was_open_is_not_stored():
         return cached_figure("test", version=version, tables=("report",), args=(), compute=compute)
 
     assert (read(), read()) == (1, 2)
-    stored = DataVersion(1, 1, 1, 1, 1, 1, storable=True)
+    stored = DataVersion(1, 1, 1, 1, 1, 1, 1, storable=True)
     first = cached_figure("test", version=stored, tables=("report",), args=(), compute=compute)
     again = cached_figure("test", version=stored, tables=("report",), args=(), compute=compute)
     assert (first, again) == (3, 3)

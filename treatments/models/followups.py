@@ -484,6 +484,11 @@ class FollowUp(ClinicalRecord):
                 fields=["physician", "status", "completed_at", "voided_at"],
                 name="followup_physician_done_idx",
             ),
+            models.Index(
+                fields=["physician", "window_end", "due_on", "id"],
+                condition=Q(status="missed", missed_seen_at__isnull=True, voided_at__isnull=True),
+                name="followup_physician_missed_idx",
+            ),
         ]
 
     def __str__(self):

@@ -46,6 +46,7 @@ class DataVersion:
     report: int
     lot: int
     product: int
+    followup: int
     storable: bool
 
     def key(self, *tables: str) -> str:
@@ -64,6 +65,7 @@ def data_version() -> DataVersion:
                 "(SELECT MAX(history_id) FROM treatments_historicalsideeffectreport), "
                 "(SELECT MAX(history_id) FROM treatments_historicallot), "
                 "(SELECT MAX(history_id) FROM treatments_historicalproduct), "
+                "(SELECT MAX(history_id) FROM treatments_historicalfollowup), "
                 # No other session holds a transaction id (has written and not yet committed): no
                 # history id below these can commit later. (A snapshot's xip list would not do: it
                 # leaves out the transactions at or above its xmax, which are in progress too.)
@@ -80,7 +82,8 @@ def data_version() -> DataVersion:
                 "(SELECT MAX(history_id) FROM treatments_historicaladministration), "
                 "(SELECT MAX(history_id) FROM treatments_historicalsideeffectreport), "
                 "(SELECT MAX(history_id) FROM treatments_historicallot), "
-                "(SELECT MAX(history_id) FROM treatments_historicalproduct), 1"
+                "(SELECT MAX(history_id) FROM treatments_historicalproduct), "
+                "(SELECT MAX(history_id) FROM treatments_historicalfollowup), 1"
             )
         *versions, storable = cursor.fetchone()
     return DataVersion(*(version or 0 for version in versions), storable=bool(storable))

@@ -15,6 +15,7 @@ from clinic.formats import day as format_day
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt
 from treatments.models.followups import COUNT_CAP, followup_timing, recent_parts, short_date
+from treatments.selectors.figure_cache import cached_figure, data_version
 from treatments.services.followup_actions import ACTIONS, followup_allowed_actions
 
 # Rows per page of a worklist section; the section's full count is always shown, and a "more" link
@@ -193,7 +194,7 @@ def followup_worklist(
     of the filters' own checks): the counts, then the page's rows with their attempts counted.
     Each row offers the actions ``user`` may take (none without a user)."""
     followups = filtered_followups(filters)
-    totals = followups.worklist_totals(today)
+    totals = worklist_totals(followups=followups, filters=filters, today=today)
     by_default = section not in section_keys()
     if by_default:
         section, page = default_section(totals), 1
@@ -211,6 +212,37 @@ def followup_worklist(
         shown = WorklistSection(key, title, help_text, rows, count, page=number)
         sections.append(shown)
     return Worklist(sections, shown, by_default)
+
+
+def _filter_key(filters: WorklistFilter | None) -> tuple[str, ...] | None:
+    """What the worklist is filtered by, as ids and codes (None when the filters were refused: their
+    counts are then not kept)."""
+    if filters is None:
+        return ("all",)
+    if not filters.is_valid():
+        return None
+    data = filters.form.cleaned_data
+    return tuple(
+        f"{name}={getattr(data.get(name), 'pk', data.get(name)) or ''}" for name in sorted(filters.filters)
+    )
+
+
+def worklist_totals(*, followups, filters: WorklistFilter | None, today: dt.date) -> dict[str, int]:
+    """Every section's count (``FollowUpQuerySet.worklist_totals``), kept in the figure cache until a
+    follow-up changes (the follow-up table's data version: every change of one writes a history row)
+    or the day does: the counts are the same for every view of the same filters in between, and
+    building their eight subqueries costs the page more than reading them. Counts only, never an
+    identifier."""
+    key = _filter_key(filters)
+    if key is None:
+        return followups.worklist_totals(today)
+    return cached_figure(
+        "worklist_totals",
+        version=data_version(),
+        tables=("followup",),
+        args=(today.isoformat(), *key),
+        compute=lambda: followups.worklist_totals(today),
+    )
 
 
 def _page_ids(followups, key: str, method: str, order, today: dt.date, start: int):
