@@ -4,6 +4,7 @@ ISO or in that format, never as an ambiguous 03/04/2026. Machine formats (CSV) s
 
 import datetime as dt
 import re
+import zoneinfo
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -11,7 +12,7 @@ import pytest
 from django import forms
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from clinic.form_parts import DATE_ALLOWED, MOMENT_ALLOWED
 from clinic.formats import day, moment
@@ -351,3 +352,28 @@ def test_a_refused_date_on_a_page_and_in_the_admin_says_what_is_allowed(physicia
     response = superuser_client.post(reverse("admin:treatments_lot_add"), {"expires_on": "31/12/2027"})
     assert response.status_code == 200
     assert "Enter a date like 21 Nov 2026 (or 2026-11-21)." in response.content.decode()
+
+
+def test_day_and_moment_print_what_djangos_formats_print():
+    """day() and moment() print the clinic's formats without Django's format interpreter: the same
+    text for every month, single- and double-digit days and hours, midnight and the year's ends."""
+    tz = zoneinfo.ZoneInfo("Europe/Berlin")
+    for month in range(1, 13):
+        for number, (hour, minute) in ((1, (0, 0)), (9, (9, 5)), (28, (23, 59))):
+            value = dt.date(2026, month, number)
+            assert day(value) == formats.date_format(value, "DATE_FORMAT")
+            at = dt.datetime(2026, month, number, hour, minute, tzinfo=tz)
+            assert moment(at) == formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+    assert day(dt.date(2026, 11, 21)) == "21 Nov 2026"
+    assert day(dt.datetime(2026, 11, 21, 23, 30, tzinfo=dt.UTC)) == formats.date_format(
+        timezone.localdate(dt.datetime(2026, 11, 21, 23, 30, tzinfo=dt.UTC)), "DATE_FORMAT"
+    )
+
+
+def test_day_and_moment_follow_another_languages_formats():
+    """Under a language whose formats are not the clinic's, Django's own formats print the value."""
+    value = dt.datetime(2026, 3, 4, 7, 5, tzinfo=dt.UTC)
+    with translation.override("de"):
+        assert day(value.date()) == formats.date_format(value.date(), "DATE_FORMAT") != "4 Mar 2026"
+        assert moment(value) == formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    assert day(value.date()) == "4 Mar 2026"
