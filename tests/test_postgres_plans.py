@@ -37,15 +37,10 @@ from treatments.selectors.outcomes import outcome_series
 from treatments.selectors.patients import patient_list, patient_records
 from treatments.selectors.side_effect_figures import default_period, side_effect_figures
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="query plans are PostgreSQL's (CI runs the suite on PostgreSQL too)",
-    ),
-    # One worker runs them all (pytest's addopts: --dist loadgroup), so the large clinic is built
-    # once a run, not once per worker.
-    pytest.mark.xdist_group("postgres_plans"),
-]
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="query plans are PostgreSQL's (CI runs the suite on PostgreSQL too)",
+)
 
 PATIENTS = 60_000
 LOTS = 400  # 150 administrations a lot: the lot page at 50 rows a page has a third page
