@@ -15,12 +15,14 @@ from treatments.services.lots import lot_recall
 
 pytestmark = pytest.mark.django_db
 
-TOTAL = RECALL_PAGE_ROWS + 10  # 60 administrations to 12 patients
+TOTAL = RECALL_PAGE_ROWS + 10  # five administrations a patient: a page and two patients more
+PATIENTS = TOTAL // 5
+R = RECALL_PAGE_ROWS
 
 
 @pytest.fixture
 def busy_lot(make_treatment, make_patient, lot):
-    """Twelve patients, five administrations each, a day apart: record numbers P-01 … P-12."""
+    """PATIENTS patients, five administrations each, a day apart: record numbers P-01, P-02 …"""
     start = timezone.make_aware(dt.datetime(2026, 1, 5, 9, 0))
     for number in range(1, TOTAL // 5 + 1):
         patient = make_patient(mrn=f"P-{number:02d}", family_name=f"Family{number:02d}")
@@ -37,19 +39,19 @@ def test_the_first_page_shows_a_page_of_rows_and_the_full_counts(physician_clien
     assert len(response.context["recall_rows"]) == RECALL_PAGE_ROWS
     assert record_numbers(response)[:6] == ["P-01"] * 5 + ["P-02"]
     body = response.content.decode()
-    assert "60 administrations to 12 patients" in body
-    assert "Rows 1–50 of 60." in body
-    assert '<a class="btn btn-sm btn-outline-primary" href="?page=2">More: rows 51–60</a>' in body
-    assert "Previous 50" not in body
+    assert f"{TOTAL} administrations to {PATIENTS} patients" in body
+    assert f"Rows 1–{R} of {TOTAL}." in body
+    assert f'<a class="btn btn-sm btn-outline-primary" href="?page=2">More: rows {R + 1}–{TOTAL}</a>' in body
+    assert f"Previous {R}" not in body
     assert '<nav class="border-top' in body and 'aria-label="Pages of the administrations list"' in body
 
 
 def test_page_two_shows_the_next_rows(physician_client, busy_lot):
     response = physician_client.get(busy_lot.get_absolute_url(), {"page": "2"})
-    assert record_numbers(response) == ["P-11"] * 5 + ["P-12"] * 5
+    assert record_numbers(response) == [f"P-{PATIENTS - 1:02d}"] * 5 + [f"P-{PATIENTS:02d}"] * 5
     body = response.content.decode()
-    assert "Rows 51–60 of 60." in body
-    assert '<a class="btn btn-sm btn-outline-secondary" href="?page=1">Previous 50</a>' in body
+    assert f"Rows {R + 1}–{TOTAL} of {TOTAL}." in body
+    assert f'<a class="btn btn-sm btn-outline-secondary" href="?page=1">Previous {R}</a>' in body
     assert "More: rows" not in body
     first = physician_client.get(busy_lot.get_absolute_url()).context["recall_rows"]
     shown = [row["pk"] for row in first] + [row["pk"] for row in response.context["recall_rows"]]
@@ -58,7 +60,7 @@ def test_page_two_shows_the_next_rows(physician_client, busy_lot):
 
 @pytest.mark.parametrize(
     ("page", "shown_page", "first_row"),
-    [("999", 2, 51), ("0", 1, 1), ("-3", 1, 1), ("two", 1, 1), ("", 1, 1), ("2.5", 1, 1)],
+    [("999", 2, R + 1), ("0", 1, 1), ("-3", 1, 1), ("two", 1, 1), ("", 1, 1), ("2.5", 1, 1)],
 )
 def test_odd_page_values_fall_back_to_a_real_page(physician_client, busy_lot, page, shown_page, first_row):
     response = physician_client.get(busy_lot.get_absolute_url(), {"page": page})
@@ -84,20 +86,21 @@ def test_a_recalled_lot_pages_its_recall_list_and_the_csv_keeps_every_row(
 ):
     lot_recall(lot=busy_lot, user=physician, reason="Endotoxin above limit")
     body = physician_client.get(busy_lot.get_absolute_url(), {"page": "2"}).content.decode()
-    assert "Recall list: 60 administrations to 12 patients" in body
-    assert "Rows 51–60 of 60; the CSV lists them all." in body
+    assert f"Recall list: {TOTAL} administrations to {PATIENTS} patients" in body
+    assert f"Rows {R + 1}–{TOTAL} of {TOTAL}; the CSV lists them all." in body
     response = physician_client.get(reverse("lot_recall_csv", args=[busy_lot.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 1 + TOTAL
-    assert {row[2] for row in rows[1:]} == {f"P-{n:02d}" for n in range(1, 13)}
+    assert {row[2] for row in rows[1:]} == {f"P-{n:02d}" for n in range(1, PATIENTS + 1)}
 
 
 def test_the_selector_reads_the_kept_counts_and_one_page(busy_lot, django_assert_num_queries):
     # the highest treatment id (how to read the page), then the page's rows; the counts are the lot's
     with django_assert_num_queries(2):
         page = lot_recall_list(lot=busy_lot, with_names=False, page=2)
-    assert (page["administration_count"], page["patient_count"]) == (TOTAL, 12)
-    assert [row["cells"][0] for row in page["recall_rows"]] == ["P-11"] * 5 + ["P-12"] * 5
+    assert (page["administration_count"], page["patient_count"]) == (TOTAL, PATIENTS)
+    last_two = [f"P-{PATIENTS - 1:02d}"] * 5 + [f"P-{PATIENTS:02d}"] * 5
+    assert [row["cells"][0] for row in page["recall_rows"]] == last_two
 
 
 def test_a_page_read_by_walking_treatments_matches_the_sorted_lot(busy_lot, monkeypatch):

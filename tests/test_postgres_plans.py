@@ -43,7 +43,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 PATIENTS = 60_000
-LOTS = 400  # 150 administrations a lot: the lot page at 50 rows a page has a third page
+LOTS = 400  # 150 administrations a lot: the lot page at 25 rows a page has a third page
 ACCESS_EVENTS = 6 * PATIENTS
 BIG_TABLES = (
     "treatments_patient",

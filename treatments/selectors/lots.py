@@ -44,8 +44,9 @@ CARE_TEAM_KEYS = [
     "status",
 ]
 MINIMAL_KEYS = ["mrn", "day", "dose", "route"]
-# Rows per page of a lot page's recall list (the CSV streams them all).
-RECALL_PAGE_ROWS = 50
+# Rows per page of a lot page's recall list, as many as a worklist section shows (the CSV streams them
+# all).
+RECALL_PAGE_ROWS = 25
 
 
 def lot_list(*, filters: LotFilter) -> QuerySet[Lot]:
