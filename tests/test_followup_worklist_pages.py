@@ -2,6 +2,7 @@
 the filters, the same queries at 5 and 50 rows per section, and a light page at 200."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
@@ -253,3 +254,20 @@ def test_recently_completed_pages_through_its_completed_then_its_missed_follow_u
     assert [row.pk for page in pages for row in page.section.rows] == expected
     assert [page.section.count for page in pages] == [5, 5, 5]
     assert [row.timing for row in pages[2].section.rows] == ["Missed · seen"]
+
+
+def test_each_rows_more_menu_links_its_own_followup(fill, physician):
+    """Rows in the same state share their menu's markup (escaped once per page); each link still
+    opens the row's own follow-up with the action asked for."""
+    fill(5)
+    rows = followup_worklist(filters=None, today=TODAY, section="due_today", user=physician).section.rows
+    assert len(rows) == 5
+    for row in rows:
+        links = re.findall(r'<a href="([^"]+)\?action=(\w+)#action-area">([^<]+)</a>', row.more_html)
+        assert links and all(url == row.url for url, _, _ in links)
+        assert [action for _, action, _ in links] == [
+            href.split("action=")[1].split("#")[0] for _, href in row.actions[1:]
+        ]
+        assert [label for _, _, label in links] == [str(label) for label, _ in row.actions[1:]]
+        assert "\x00" not in row.more_html
+    assert len({row.url for row in rows}) == 5
