@@ -78,16 +78,33 @@ def any_seriousness() -> Q:
     return serious
 
 
+# Unreviewed and not voided: the reports a review could still be owed on.
+UNREVIEWED = Q(reviewed_at__isnull=True, voided_at__isnull=True)
+
+
+def review_always() -> Q:
+    """An unreviewed report that needs review whatever the day: serious, grade 3 or more, or
+    resolved later than expected (``sideeffect_review_always_idx`` holds exactly these)."""
+    return UNREVIEWED & (any_seriousness() | Q(grade__gte=3) | Q(resolved_on__gt=F("expected_resolution_by")))
+
+
+# An unreviewed report still ongoing: it needs review once its expected resolution day has passed
+# (``sideeffect_review_ongoing_idx``, by that day).
+UNREVIEWED_ONGOING = UNREVIEWED & Q(resolved_on__isnull=True)
+
+
 class SideEffectQuerySet(ClinicalQuerySet):
     def needing_review(self, today: dt.date | None = None):
         """Unreviewed reports that a physician must see: serious, grade 3 or more, or lasting longer
-        than expected. Re-evaluated against today's date, so an ongoing fever joins on its own."""
+        than expected. Re-evaluated against today's date, so an ongoing fever joins on its own.
+
+        Read as its two parts, each from its own partial index: the reports that need review
+        whatever the day, and the ongoing ones past their expected resolution. Most unreviewed
+        reports are mild ones that never will; a filter over all of them would read every one."""
         today = today or timezone.localdate()
-        serious = any_seriousness()
-        too_long = Q(resolved_on__isnull=True, expected_resolution_by__lt=today) | Q(
-            resolved_on__gt=F("expected_resolution_by")
-        )
-        return self.active().filter(reviewed_at__isnull=True).filter(serious | Q(grade__gte=3) | too_long)
+        always = self.filter(review_always()).order_by().values("pk")
+        overdue = self.filter(UNREVIEWED_ONGOING, expected_resolution_by__lt=today).order_by().values("pk")
+        return self.filter(pk__in=always.union(overdue))
 
     def ongoing(self):
         """Not resolved yet (an empty resolution date)."""
@@ -169,6 +186,14 @@ class SideEffectReport(ClinicalRecord):
         indexes = [
             # The review queue filters unreviewed reports; figures count by onset period.
             models.Index(fields=["reviewed_at", "onset"], name="sideeffect_review_idx"),
+            # The review queue's two parts (needing_review): few rows each, whatever the number of
+            # mild reports nobody reviews.
+            models.Index(fields=["id"], condition=review_always(), name="sideeffect_review_always_idx"),
+            models.Index(
+                fields=["expected_resolution_by", "id"],
+                condition=UNREVIEWED_ONGOING,
+                name="sideeffect_review_ongoing_idx",
+            ),
             models.Index(fields=["patient", "-onset"], name="sideeffect_patient_idx"),
             # The admin's list in the model's ordering (newest onset first, then the pk), read
             # backwards, and its onset filter.

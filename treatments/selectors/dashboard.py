@@ -18,7 +18,7 @@ from treatments.selectors.side_effect_figures import (
     reports_for,
     treatments_in_period,
 )
-from treatments.selectors.side_effects import side_effect_review_queue
+from treatments.selectors.side_effects import side_effect_review_queue_size
 
 # The worklist sections the dashboard has a card for ("upcoming" has none: counting a month ahead
 # would read a month of follow-ups for a figure nobody sees). "missed" counts the missed ones no
@@ -63,7 +63,7 @@ def dashboard_figures(*, user, today: dt.date) -> dict:
             version=version,
             tables=("report",),
             args=(today,),
-            compute=lambda: side_effect_review_queue(today=today).count(),
+            compute=lambda: side_effect_review_queue_size(today=today),
         )
     if sees_share:
         start, end = default_period(today=today)
