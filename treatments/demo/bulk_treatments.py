@@ -14,7 +14,7 @@ import random
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -61,6 +61,7 @@ class LotStock:
         self.taken = defaultdict(Decimal)
         self.given = Counter()  # administrations by (lot pk, patient pk)
         self.today = today
+        self.orders = {}  # (day, recall first, individualized first): the lots in order of preference
 
     @staticmethod
     def usable(lot: Lot, day: dt.date) -> bool:
@@ -69,13 +70,21 @@ class LotStock:
 
     def preferred(self, day: dt.date, roll: float) -> list[Lot]:
         """The lots a clinic would reach for that day, best first: the story's choice (some from the
-        lot later recalled, some individualized, else first expiry first), then any other usable one."""
+        lot later recalled, some individualized, else first expiry first), then any other usable one.
+        The order depends only on the day and which of the two first choices the roll picks, and the
+        lots do not change within a batch: it is worked out once per (day, choice) and batch."""
+        key = (day, roll < 0.12, roll > 0.92)
+        if key not in self.orders:
+            self.orders[key] = self._ordered(day, *key[1:])
+        return self.orders[key]
+
+    def _ordered(self, day: dt.date, recall_first: bool, individualized_first: bool) -> list[Lot]:
         roles = self.by_role
         first = []
         recall, individualized = roles.get("to_recall"), roles.get("individualized")
-        if recall and recall.received_on <= day <= self.today - dt.timedelta(days=60) and roll < 0.12:
+        if recall and recall.received_on <= day <= self.today - dt.timedelta(days=60) and recall_first:
             first.append(recall)
-        if individualized and individualized.received_on <= day and roll > 0.92:
+        if individualized and individualized.received_on <= day and individualized_first:
             first.append(individualized)
         standard = sorted(
             (roles[r] for r in ("expired", "recent", "main") if r in roles), key=lambda x: x.expires_on
@@ -206,7 +215,7 @@ def seed_bulk_treatments(*, users: dict, lots: dict, progress=None) -> int:
     """Signed treatments for the demo patients after the story who have none yet (a rerun adds only
     the new patients'); returns how many were recorded.
 
-    Statistics are refreshed once after the first batch: PostgreSQL plans each foreign-key check
+    On PostgreSQL statistics are refreshed once after the first batch: it plans each foreign-key check
     once per session, and a plan made while the treatment table held the story's few rows scans
     the table for every administration's check (measured: 10 of 26 s at 10k patients, growing
     with the square of the table). The new statistics make it replan with the primary key."""
@@ -235,7 +244,7 @@ def seed_bulk_treatments(*, users: dict, lots: dict, progress=None) -> int:
                     administration.treatment_id = administration.treatment.pk
                 bulk_insert(Administration, administrations, user_of=lambda a: a.created_by, when=when)
                 stock.write()
-            if number == 0:
+            if number == 0 and connection.vendor == "postgresql":
                 refresh_statistics()
             recorded += len(treatments)
             if progress:
