@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from treatments.demo.bulk import Protocols, bulk_insert, keyset
+from treatments.demo.bulk import Protocols, bulk_insert, indexes_set_aside, keyset
 from treatments.demo.followups import (
     ATTEMPT,
     CANCEL,
@@ -26,6 +26,10 @@ from treatments.services.followups import followups_plan
 
 # Treatments per batch: about five follow-ups each.
 TREATMENTS_PER_BATCH = 1000
+# The tables the phase loads, and the index its own query needs (``unscheduled_treatments``' NOT
+# EXISTS per batch) kept through a load that sets the others aside.
+LOADED = (FollowUp, FollowUp.history.model, FollowUpAttempt, FollowUpAttempt.history.model)
+KEPT_INDEXES = frozenset({(FollowUp._meta.db_table, "treatment_id")})
 
 
 def unscheduled_treatments():
@@ -81,6 +85,22 @@ def seed_bulk_followups(*, users, today: dt.date | None = None, progress=None) -
         "signed_by_id",
         "patient__mrn",
     )
+    pending = unscheduled_treatments().count() * max((len(s) for s in protocols.steps.values()), default=0)
+    with indexes_set_aside(LOADED, rows=pending, keep=KEPT_INDEXES):
+        _load(
+            rows_query,
+            protocols=protocols,
+            signers=signers,
+            workers=(physicians, staff),
+            today=today,
+            done=done,
+            progress=progress,
+        )
+    return done
+
+
+def _load(rows_query, *, protocols, signers, workers, today, done, progress) -> None:
+    physicians, staff = workers
     for rows in keyset(rows_query, size=TREATMENTS_PER_BATCH):
         now = timezone.now()
         followups, attempts = [], []
@@ -123,7 +143,6 @@ def seed_bulk_followups(*, users, today: dt.date | None = None, progress=None) -
                 done["rescheduled"] += 1
         if progress:
             progress(len(rows))
-    return done
 
 
 def users_ids(users) -> set[int]:
