@@ -5,7 +5,7 @@ Every app's audited records build on this (clinical records in ``treatments``, F
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.utils import timezone
 
 
@@ -45,6 +45,50 @@ class ClinicalQuerySet(models.QuerySet):
 
     def bulk_update(self, *args, **kwargs):
         raise BulkWriteForbidden("Bulk update of clinical records is forbidden.")
+
+
+class NarrowCheck(models.CheckConstraint):
+    """A model's ``CheckConstraint``, validated by ``full_clean`` against only the fields its condition
+    names. Django's check puts every field of the row into each constraint's query (about 1.5 ms a
+    constraint for a treatment, six of them at every save and signing); the fields the condition does
+    not name never reach the SQL, so the query, the answer and the error are the same. Made by
+    ``ClinicalRecord.get_constraints`` for validation only: migrations see the model's own constraints."""
+
+    def __init__(self, constraint: models.CheckConstraint, model):
+        super().__init__(
+            condition=constraint.condition,
+            name=constraint.name,
+            violation_error_code=constraint.violation_error_code,
+            violation_error_message=constraint.violation_error_message,
+        )
+        self.field_names = {reference[0] for reference in model._get_expr_references(constraint.condition)}
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        super().validate(model, _NamedFieldsOnly(instance, self.field_names), exclude=exclude, using=using)
+
+
+class _NamedFieldsOnly:
+    """The instance as ``CheckConstraint.validate`` reads it: its field values, only those named."""
+
+    def __init__(self, instance, names):
+        self.instance, self.names = instance, names
+
+    def _get_field_expression_map(self, meta, exclude=None):
+        values = self.instance._get_field_expression_map(meta=meta, exclude=exclude)
+        return {name: value for name, value in values.items() if name in self.names}
+
+
+# (model, constraint name) -> NarrowCheck: a model's constraints are fixed when its class is made.
+_narrow_checks: dict = {}
+
+
+def _narrow(model, constraint):
+    if type(constraint) is not models.CheckConstraint:
+        return constraint
+    key = (model, constraint.name)
+    if key not in _narrow_checks:
+        _narrow_checks[key] = NarrowCheck(constraint, model)
+    return _narrow_checks[key]
 
 
 class ClinicalRecord(models.Model):
@@ -94,6 +138,14 @@ class ClinicalRecord(models.Model):
         if not self._state.adding:
             self.version += 1
         super().save(*args, **kwargs)
+
+    def get_constraints(self):
+        """The constraints ``validate_constraints`` checks: the model's, each check constraint as a
+        ``NarrowCheck`` (the same check, a smaller query)."""
+        return [
+            (model, [_narrow(model, constraint) for constraint in constraints])
+            for model, constraints in super().get_constraints()
+        ]
 
     def delete(self, *args, **kwargs):
         raise BulkWriteForbidden(f"A {self._meta.verbose_name} is never deleted: void it with a reason.")

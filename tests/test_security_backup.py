@@ -8,13 +8,15 @@ from axes.models import AccessAttempt
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.backup import model_counts, wipe
+from clinic.roles import CLINIC_ADMIN, PHYSICIAN
 from faq.models import Entry
-from tests.helpers.auth import login_verified
+from tests.helpers.auth import login_verified, make_user
 from treatments.models import AccessEvent, Patient, Protocol
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security("backup")]
@@ -42,24 +44,44 @@ def history_of_patients():
     )
 
 
+@pytest.fixture(scope="module")
+def shared_clinic(django_db_setup, django_db_blocker):
+    """The demo clinic of 20 patients with a patient edited, then voided, as a physician, who viewed
+    it (an access event), and a failed login: built once for the module (the users as the conftest
+    fixtures make them) in a transaction that the module's end rolls back. Each test runs in a
+    savepoint inside it, so its wipe, restore or broken restore is gone after it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            physician = make_user("physician", PHYSICIAN, first_name="Helen", last_name="Ross")
+            make_user("clinicadmin", CLINIC_ADMIN, first_name="Alex", last_name="Morgan")
+            with override_settings(DEBUG=True):
+                call_command("seed_demo", "--patients", "20")
+            client = login_verified(Client(), physician)
+            patient = Patient.objects.order_by("mrn").first()
+            client.get(patient.get_absolute_url())
+            edited = {"mrn": patient.mrn, "given_name": patient.given_name, "family_name": "Restored"}
+            edited |= {
+                "date_of_birth": patient.date_of_birth.isoformat(),
+                "sex": patient.sex,
+                "version": patient.version,
+            }
+            assert client.post(reverse("patient_update", args=[patient.pk]), edited).status_code == 302
+            client.post(reverse("patient_void", args=[patient.pk]), {"reason": "Test of the restore"})
+            Client().post(reverse("login"), {"username": "dr.ross", "password": "wrong"})
+            ContentType.objects.clear_cache()
+            yield patient.pk
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            ContentType.objects.clear_cache()
+
+
 @pytest.fixture
-def demo_clinic(settings, physician, clinic_admin):
-    settings.DEBUG = True
-    call_command("seed_demo", "--patients", "20")
-    settings.DEBUG = False
-    client = login_verified(Client(), physician)
-    patient = Patient.objects.order_by("mrn").first()
-    client.get(patient.get_absolute_url())
-    edited = {"mrn": patient.mrn, "given_name": patient.given_name, "family_name": "Restored"}
-    edited |= {
-        "date_of_birth": patient.date_of_birth.isoformat(),
-        "sex": patient.sex,
-        "version": patient.version,
-    }
-    assert client.post(reverse("patient_update", args=[patient.pk]), edited).status_code == 302
-    client.post(reverse("patient_void", args=[patient.pk]), {"reason": "Test of the restore"})
-    Client().post(reverse("login"), {"username": "dr.ross", "password": "wrong"})
-    return patient
+def demo_clinic(shared_clinic):
+    """The edited and voided patient of the shared demo clinic, as this test's savepoint found it."""
+    return Patient.objects.get(pk=shared_clinic)
 
 
 def test_a_round_trip_keeps_every_table_and_the_audit_history(demo_clinic, tmp_path, security_figures):

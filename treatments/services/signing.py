@@ -90,9 +90,10 @@ def treatment_sign_reauthenticated(*, treatment: Treatment, user, expected_versi
     """
     if not user.has_perm("treatments.sign_treatment"):
         raise PermissionDenied("Only physicians can sign treatments.")
-    lock_patient(treatment.patient_id)
+    patient = lock_patient(treatment.patient_id)
     lock_draft(treatment, expected_version)
     treatment.refresh_from_db()
+    treatment.patient = patient  # the row just locked: the consent is read from it, not again
     problems = sign_problems(treatment, user)
     if problems:
         raise ValidationError(problems)
