@@ -136,6 +136,7 @@ def clinic(django_db_setup, django_db_blocker):
             {
                 "treatment_id": f"{first_treatment} + {nth}",
                 "patient_id": f"{first_patient} + {nth}",
+                "physician_id": str(user.pk),
                 "step_id": str(step.pk),
                 "step_name": "'Check'",
                 "due_on": due,
