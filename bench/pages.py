@@ -160,7 +160,9 @@ class Bench:
         return measures
 
 
-def run_pages(bench: Bench, *, only: list[str] | None = None) -> tuple[list[Row], list[tuple[str, str]]]:
+def run_pages(
+    bench: Bench, *, only: list[str] | None = None, skip: list[str] | None = None
+) -> tuple[list[Row], list[tuple[str, str]]]:
     first = bench.datasets[0].size
     rows, skipped = [], []
     names = list(bench.pages[first])
@@ -170,6 +172,9 @@ def run_pages(bench: Bench, *, only: list[str] | None = None) -> tuple[list[Row]
             skipped.append((name, page.skip))
             continue
         if only and not any(part in name or part in page.url for part in only):
+            continue
+        if skip and any(part in name or part in page.url for part in skip):
+            skipped.append((name, "left out by --skip"))
             continue
         if name in PAGED_EXPORTS and bench.datasets[-1].size > PAGED_EXPORT_MAX_PATIENTS:
             skipped.append((name, "a whole-clinic export: not timed at this size (see bench/fhir_export.py)"))
@@ -207,6 +212,13 @@ def parse_args(argv):
         help="time budget per page and size (at least 5 repetitions are taken)",
     )
     parser.add_argument("--only", help="comma-separated parts of page names or URLs to measure")
+    parser.add_argument(
+        "--skip",
+        default=os.environ.get("BENCH_SKIP", ""),
+        help="comma-separated parts of page names or URLs to leave out (or BENCH_SKIP), e.g. "
+        "export,csv,xlsx,pdf for the HTML pages alone: a whole-clinic download takes tens of "
+        "seconds a request at 100k",
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the datasets again")
     parser.add_argument("--no-signing", action="store_true", help="skip the signing micro-bench")
     parser.add_argument("--no-write", action="store_true", help="print only; no file in bench/results/")
@@ -260,7 +272,11 @@ def measure_and_report(args, datasets, cluster, started, seeded) -> int:
         f"\nPages on {args.vendor}, {' vs '.join(f'{s:,}' for s in sizes)} patients, "
         f"{args.reps} repetitions (p50 ms per size):"
     )
-    rows, skipped = run_pages(bench, only=args.only.split(",") if args.only else None)
+    rows, skipped = run_pages(
+        bench,
+        only=args.only.split(",") if args.only else None,
+        skip=[part for part in args.skip.split(",") if part] or None,
+    )
     lines_targets, passed = targets(rows, sizes)
 
     signing_lines = []
