@@ -148,16 +148,29 @@ def indexes_set_aside(models, *, rows: int, keep: frozenset[tuple[str, str]] = f
         return
     with transaction.atomic(), db.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        aside = []
+        # The names and definitions go through a temporary table, and the database builds the
+        # statements from them (format('%I'), pg_get_indexdef's own text): no SQL is built here.
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS demo_indexes_aside (name text, definition text) "
+            "ON COMMIT DROP"
+        )
         for table in tables:
             for name, definition, columns in _plain_indexes(cursor, table):
                 if len(columns) == 1 and (table, columns[0]) in keep:
                     continue
-                aside.append(definition)
-                cursor.execute(f"DROP INDEX {db.ops.quote_name(name)}")  # a name from the catalog
+                cursor.execute("INSERT INTO demo_indexes_aside VALUES (%s, %s)", [name, definition])
+        cursor.execute(
+            "DO $$ DECLARE aside record; BEGIN "
+            "FOR aside IN SELECT name FROM demo_indexes_aside LOOP "
+            "EXECUTE format('DROP INDEX %I', aside.name); END LOOP; END $$"
+        )
         yield
-        for definition in aside:
-            cursor.execute(definition)  # pg_get_indexdef's own CREATE INDEX statement, unchanged
+        cursor.execute(
+            "DO $$ DECLARE aside record; BEGIN "
+            "FOR aside IN SELECT definition FROM demo_indexes_aside LOOP "
+            "EXECUTE aside.definition; END LOOP; END $$"
+        )
+        cursor.execute("DELETE FROM demo_indexes_aside")
 
 
 def refresh_statistics() -> None:

@@ -9,8 +9,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 from clinic.formats import day as format_day
 from treatments.filters.followups import WorklistFilter
@@ -320,9 +319,9 @@ def _action_maker(user):
 
 def _more_links_maker():
     """A row's "More" menu (its actions after the first) for many rows: the links of each set of
-    actions escaped once per page, with a mark where each row's follow-up URL goes (a path of
-    digits and slashes, nothing to escape), instead of formatting and escaping every link of
-    every row."""
+    actions escaped once per page into a format string with the row's follow-up URL as its one
+    argument (``format_html`` escapes it), instead of formatting and escaping every link of every
+    row."""
     mark = "\x00url\x00"
     made: dict[tuple[str, ...], str] = {}
 
@@ -330,8 +329,9 @@ def _more_links_maker():
         if len(keys) < 2:
             return ""
         if keys not in made:
-            made[keys] = format_html_join("", MORE_LINK, ((mark, key, ACTIONS[key]) for key in keys[1:]))
-        return mark_safe(made[keys].replace(mark, url))  # noqa: S308 (escaped above; url: digits)
+            links = str(format_html_join("", MORE_LINK, ((mark, key, ACTIONS[key]) for key in keys[1:])))
+            made[keys] = links.replace("{", "{{").replace("}", "}}").replace(mark, "{0}")
+        return format_html(made[keys], url)
 
     return more_links
 
