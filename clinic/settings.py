@@ -150,6 +150,13 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: it pays off on long analytical queries, but it is planned on the
+        # estimated cost, and the reports' aggregates over a year of a chain's treatments spent
+        # 0.4 to 0.7 s compiling queries that run in less (EXPLAIN ANALYZE at 100k patients).
+        # A DATABASE_URL's own ?options= comes first; this is added to it.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 else:
     DATABASES = {
         "default": {

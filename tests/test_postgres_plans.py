@@ -435,3 +435,11 @@ def test_an_access_log_page_reads_an_index_in_the_logs_order(access_log, db, fil
         # Read in order and stopped after a page: no sort of every matching event (an incremental
         # sort only orders the events of one instant by id).
         assert not re.search(r"(^|->  )Sort\b", plan, re.MULTILINE), plan
+
+
+def test_connections_run_without_jit(db):
+    """clinic.settings turns JIT compilation off for the app's connections (the reports' aggregates
+    spent longer compiling than running at 100k patients)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

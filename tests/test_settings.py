@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers.config import load_connection_settings, load_settings
+from tests.helpers.config import load_connection_settings, load_database_options, load_settings
 
 
 def test_it_refuses_to_start_without_a_secret_key_in_production():
@@ -75,6 +75,20 @@ def test_a_wrong_connection_age_stops_the_app_naming_the_variable(value):
     result = load_connection_settings(DJANGO_DEBUG="true", DATABASE_URL=POSTGRES, DATABASE_CONN_MAX_AGE=value)
     assert result.returncode != 0
     assert "DATABASE_CONN_MAX_AGE must be" in result.stderr
+
+
+def test_postgresql_connections_compile_no_query_plan():
+    """JIT off: the reports' aggregates spent longer compiling than running (see clinic.settings)."""
+    result = load_database_options(DJANGO_DEBUG="true", DATABASE_URL=POSTGRES)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "-c jit=off"
+
+
+def test_a_database_urls_own_options_are_kept_before_jit_off():
+    url = f"{POSTGRES}?options=-c%20statement_timeout%3D5000"
+    result = load_database_options(DJANGO_DEBUG="true", DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "-c statement_timeout=5000 -c jit=off"
 
 
 def test_sqlite_opens_a_connection_per_request():

@@ -25,6 +25,14 @@ def load_connection_settings(**env):
     )
 
 
+def load_database_options(**env):
+    """As ``load_settings``, printing the default database's connection ``options`` (PostgreSQL's)."""
+    return _run(
+        "import clinic.settings as s; print(s.DATABASES['default'].get('OPTIONS', {}).get('options', ''))",
+        env,
+    )
+
+
 def _run(program: str, env: dict):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     clean.update(env)

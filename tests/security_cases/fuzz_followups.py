@@ -117,7 +117,7 @@ def _filter_followups(ctx, form):
 
 def _run_reports(ctx, form):
     """Every report's figures for the scope the filters chose (as the four pages compute them)."""
-    from treatments.views.reports import (
+    from treatments.selectors.reports.pages import (
         followups_figures,
         outcomes_figures,
         side_effects_figures,

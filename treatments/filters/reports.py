@@ -1,18 +1,19 @@
 """The reports' filter: a period (default: the last 12 months) and, optionally, an indication, a
 route, a lot and a physician, from the query string.
 
-The choices are read once each (three queries) and validated against those lists, so a chosen
-value costs no further query; a bad value is a form error that says what is allowed, and the page
+The three choice lists are read together (one query) and validated against those lists, so a
+chosen value costs no further query; a bad value is a form error that says what is allowed, and the page
 then shows the default period, unfiltered (see ``ReportFilter.scope``).
 """
 
 import dataclasses
 import datetime as dt
+import hashlib
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import CharField, Exists, F, IntegerField, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from clinic.form_parts import DateField, DateInput, check_period
@@ -42,6 +43,9 @@ class Scope:
     route: str | None = None
     lot_id: int | None = None
     labels: dict = dataclasses.field(default_factory=dict)  # the chosen filters, by name, as shown
+    # Everything the figures depend on besides the records: the period, the chosen filters and the
+    # choice lists (their labels name the indications and lots in the tables); a cache key part.
+    key: tuple = ()
 
     def administrations(self) -> QuerySet:
         given = Administration.objects.active().filter(treatment__in=self.treatments)
@@ -86,25 +90,45 @@ class ReportFilterForm(forms.Form):
         return cleaned
 
 
-def _indications():
-    return [(i.pk, i.name) for i in Indication.objects.order_by("order", "name").only("pk", "name")]
+def _choice_lists() -> dict[str, list[tuple[int, str]]]:
+    """The indications, the active lots and the physicians, each as (pk, label) in its display
+    order, in one query (a UNION ALL of the three; each part's columns: list, pk, three texts and a
+    number to sort by)."""
 
+    def text(value):
+        return Value(value, output_field=CharField())
 
-def _lots():
-    return [
-        (lot["pk"], f"{lot['product__name']} lot {lot['lot_number']}")
-        for lot in Lot.objects.active()
-        .order_by("product__name", "lot_number")
-        .values("pk", "product__name", "lot_number")
-    ]
+    def number(value):
+        return Value(value, output_field=IntegerField())
 
-
-def _physicians():
-    users = get_user_model().objects.filter(groups__name=PHYSICIAN).order_by("last_name", "first_name", "pk")
-    return [
-        (user.pk, user.get_full_name() or user.get_username())
-        for user in users.only("pk", "first_name", "last_name", "username")
-    ]
+    indications = Indication.objects.order_by().values_list(
+        text("indication"), "pk", "name", text(""), text(""), "order"
+    )
+    lots = (
+        Lot.objects.active()
+        .order_by()
+        .values_list(text("lot"), "pk", F("product__name"), "lot_number", text(""), number(0))
+    )
+    physicians = (
+        get_user_model()
+        .objects.filter(groups__name=PHYSICIAN)
+        .order_by()
+        .values_list(text("physician"), "pk", "last_name", "first_name", "username", number(0))
+    )
+    rows = {"indication": [], "lot": [], "physician": []}
+    for kind, pk, *row in indications.union(lots, physicians, all=True):
+        rows[kind].append((pk, *row))
+    return {
+        "indication": [(pk, name) for pk, name, *_ in sorted(rows["indication"], key=lambda r: (r[4], r[1]))],
+        "lot": [
+            (pk, f"{product} lot {number}")
+            for pk, product, number, *_ in sorted(rows["lot"], key=lambda r: (r[1], r[2]))
+        ],
+        "physician": [
+            (pk, f"{first} {last}".strip() or username)
+            for pk, last, first, username, _ in sorted(rows["physician"], key=lambda r: (r[1], r[2], r[0]))
+        ],
+    }
 
 
 class DayFilter(django_filters.DateFilter):
@@ -138,9 +162,10 @@ class ReportFilter(django_filters.FilterSet):
             start, end = default_period()
             data |= {"start": start.isoformat(), "end": end.isoformat()}
         super().__init__(data, *args, queryset=Treatment.objects.signed(), **kwargs)
-        # Each list read once, here (a callable would be read again by the validation and the select).
-        for name, read in (("indication", _indications), ("lot", _lots), ("physician", _physicians)):
-            self.filters[name].extra["choices"] = read()
+        # The lists read once, here (a callable would be read again by the validation and the select).
+        self.choice_lists = _choice_lists()
+        for name, choices in self.choice_lists.items():
+            self.filters[name].extra["choices"] = choices
 
     def on_or_after(self, queryset, name, value):
         return queryset.filter(performed_at__gte=local_midnight(value))
@@ -176,7 +201,7 @@ class ReportFilter(django_filters.FilterSet):
         if not self.is_valid():
             start, end = default_period()
             treatments = self.on_or_before(self.on_or_after(self.queryset, "start", start), "end", end)
-            return Scope(start=start, end=end, treatments=treatments)
+            return Scope(start=start, end=end, treatments=treatments, key=(start, end, self._lists_key()))
         data = self.form.cleaned_data
         labels = {}
         for name in ("indication", "route", "lot", "physician"):
@@ -190,4 +215,14 @@ class ReportFilter(django_filters.FilterSet):
             route=data.get("route") or None,
             lot_id=int(data["lot"]) if data.get("lot") else None,
             labels=labels,
+            key=(
+                data["start"],
+                data["end"],
+                *(data.get(name) or "" for name in ("indication", "route", "lot", "physician")),
+                self._lists_key(),
+            ),
         )
+
+    def _lists_key(self) -> str:
+        """The choice lists as a short digest (they are staff-entered names, no patient's)."""
+        return hashlib.sha256(repr(sorted(self.choice_lists.items())).encode()).hexdigest()[:16]

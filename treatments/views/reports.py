@@ -1,13 +1,13 @@
 """The reports (``/reports/``): physicians and clinic admins; aggregates only, no patient named.
 
-Each report page reads its figures through one selector per figure (treatments.selectors.reports)
-over the scope the filter gives; its download (``…/export/?table=…&format=csv|xlsx`` with the page's
-filters) writes the same table rows through clinic.writers.table_response.
+Each report page reads its figures through treatments.selectors.reports.pages (one selector per
+figure, kept in the figure cache while the records are unchanged) over the scope the filter gives;
+its download (``…/export/?table=…&format=csv|xlsx`` with the page's filters) writes the same table
+rows through clinic.writers.table_response.
 """
 
 import logging
 
-from django.db.models import Count
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -16,15 +16,8 @@ from django.views.generic import TemplateView, View
 from clinic.mixins import RolePermissionMixin
 from clinic.roles import CLINIC_ADMIN, PHYSICIAN, roles_of
 from clinic.writers import FORMATS, table_response
-from treatments.filters.reports import ReportFilter, Scope
-from treatments.selectors.reports.followups import followup_completion
-from treatments.selectors.reports.outcomes import outcome_figures
-from treatments.selectors.reports.side_effects import side_effect_report
-from treatments.selectors.reports.treatments import (
-    course_positions_by_month,
-    dose_distribution,
-    treatments_by_month_and_route,
-)
+from treatments.filters.reports import ReportFilter
+from treatments.selectors.reports.pages import report_figures
 
 log = logging.getLogger(__name__)
 
@@ -54,31 +47,6 @@ def _filter_query(request) -> str:
     )
 
 
-def treatments_figures(scope: Scope) -> dict:
-    figures = {
-        "by_month_route": treatments_by_month_and_route(scope=scope),
-        "dose": dose_distribution(scope=scope),
-        "course_positions": course_positions_by_month(scope=scope),
-    }
-    return figures | {"tables": [figure["table"] for figure in figures.values()]}
-
-
-def followups_figures(scope: Scope) -> dict:
-    figures = followup_completion(scope=scope)
-    return figures | {"tables": [figures["table"]]}
-
-
-def outcomes_figures(scope: Scope) -> dict:
-    figures = outcome_figures(scope=scope)
-    return figures | {"tables": [figures["table"]]}
-
-
-def side_effects_figures(scope: Scope) -> dict:
-    figures = side_effect_report(scope=scope)
-    tables = [figures[key]["table"] for key in ("by_term", "by_grade", "by_route", "by_lot")]
-    return figures | {"tables": tables}
-
-
 def _with(url: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
@@ -98,9 +66,7 @@ class ReportIndexView(ReportAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         filters = ReportFilter(self.request.GET)
         scope = filters.scope()
-        totals = scope.treatments.order_by().aggregate(
-            treatments=Count("id"), patients=Count("patient", distinct=True)
-        )
+        totals = report_figures("report_index", scope=scope)
         query = _filter_query(self.request)
         return super().get_context_data(**kwargs) | {
             "filter_form": filters.form,
@@ -115,13 +81,14 @@ class ReportIndexView(ReportAccessMixin, TemplateView):
 class ReportPageView(ReportAccessMixin, TemplateView):
     """A report page: the filter form, the tabs, and the report's charts and tables."""
 
-    name = ""  # the page's URL name; its download's is name + "_export"
-    compute = None  # scope -> figures (with "tables")
+    # The page's URL name, which names its figures in selectors.reports.pages; its download's is
+    # name + "_export".
+    name = ""
 
     def get_context_data(self, **kwargs):
         filters = ReportFilter(self.request.GET)
         scope = filters.scope()
-        figures = self.compute(scope)
+        figures = report_figures(self.name, scope=scope)
         query = _filter_query(self.request)
         export = reverse(f"{self.name}_export")
         tables = {
@@ -149,8 +116,7 @@ class ReportExportView(ReportAccessMixin, View):
     is refused (400) with what is allowed, never a file of other figures than asked."""
 
     http_method_names = ["get"]
-    name = ""
-    compute = None
+    name = ""  # the page's URL name
 
     def get(self, request):
         fmt = request.GET.get("format") or "csv"
@@ -160,7 +126,7 @@ class ReportExportView(ReportAccessMixin, View):
         if not filters.is_valid():
             return _refusal(f"The download's filters are not valid: {filters.message}")
         scope = filters.scope()
-        tables = {table.key: table for table in self.compute(scope)["tables"]}
+        tables = {table.key: table for table in report_figures(self.name, scope=scope)["tables"]}
         key = request.GET.get("table") or next(iter(tables))
         if key not in tables:
             return _refusal(f"Unknown table: choose one of {', '.join(tables)}.")
@@ -179,25 +145,17 @@ def _refusal(message: str):
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
-def _page(name: str, template: str, compute):
-    page = type(
-        f"{name}_page",
-        (ReportPageView,),
-        {"name": name, "template_name": template, "compute": staticmethod(compute)},
-    )
-    export = type(f"{name}_export", (ReportExportView,), {"name": name, "compute": staticmethod(compute)})
+def _page(name: str, template: str):
+    page = type(f"{name}_page", (ReportPageView,), {"name": name, "template_name": template})
+    export = type(f"{name}_export", (ReportExportView,), {"name": name})
     return page, export
 
 
 TreatmentsReportView, TreatmentsReportExport = _page(
-    "report_treatments", "treatments/reports/treatments.html", treatments_figures
+    "report_treatments", "treatments/reports/treatments.html"
 )
-FollowUpsReportView, FollowUpsReportExport = _page(
-    "report_followups", "treatments/reports/followups.html", followups_figures
-)
-OutcomesReportView, OutcomesReportExport = _page(
-    "report_outcomes", "treatments/reports/outcomes.html", outcomes_figures
-)
+FollowUpsReportView, FollowUpsReportExport = _page("report_followups", "treatments/reports/followups.html")
+OutcomesReportView, OutcomesReportExport = _page("report_outcomes", "treatments/reports/outcomes.html")
 SideEffectsReportView, SideEffectsReportExport = _page(
-    "report_side_effects", "treatments/reports/side_effects.html", side_effects_figures
+    "report_side_effects", "treatments/reports/side_effects.html"
 )

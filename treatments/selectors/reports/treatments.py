@@ -1,10 +1,11 @@
 """The treatments report: treatments per month by route, total dose per treatment, and boosters and
 second rounds per month (course positions). Each function is one figure, computed in the database."""
 
+import math
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Max, Min, OuterRef, Subquery, Sum
-from django.db.models.functions import Floor, TruncMonth
+from django.db.models import Avg, Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from treatments.filters.reports import Scope
@@ -74,29 +75,32 @@ DOSE_UNIT = "billion exosomes"
 
 
 def dose_distribution(*, scope: Scope) -> dict:
-    """Total dose per treatment (all its active administrations) in one-billion buckets (one query),
-    with the count, mean, smallest and largest total (one query)."""
-    total = Subquery(
+    """Total dose per treatment (all its active administrations) in one-billion buckets, with the
+    count, mean, smallest and largest total (two queries).
+
+    Both queries aggregate the treatments' totals (one GROUP BY over the administrations, as a
+    subquery): the first gives the count, mean and extremes, which set the buckets; the second counts
+    each bucket. A treatment with no active administration has no total and is not counted.
+    """
+    per_treatment = (
         Administration.objects.active()
-        .filter(treatment=OuterRef("pk"))
+        .filter(treatment__in=scope.treatments)
         .values("treatment")
         .annotate(total=Sum("dose_billion"))
-        .values("total"),
-        output_field=DecimalField(max_digits=9, decimal_places=2),
-    )
-    with_total = scope.treatments.annotate(total_dose=total).filter(total_dose__isnull=False)
-    buckets = {
-        int(row["bucket"]): row["treatments"]
-        for row in with_total.annotate(bucket=Floor("total_dose"))
-        .values("bucket")
-        .annotate(treatments=Count("id"))
         .order_by()
-    }
-    summary = with_total.aggregate(
-        n=Count("id"), mean=Avg("total_dose"), smallest=Min("total_dose"), largest=Max("total_dose")
     )
+    summary = per_treatment.aggregate(
+        n=Count("treatment"), mean=Avg("total"), smallest=Min("total"), largest=Max("total")
+    )
+    edges = []
+    buckets = {}
+    if summary["n"]:
+        edges = list(range(math.floor(summary["smallest"]), math.floor(summary["largest"]) + 1))
+        counts = per_treatment.aggregate(
+            **{f"bucket_{k}": Count("treatment", filter=Q(total__gte=k, total__lt=k + 1)) for k in edges}
+        )
+        buckets = {k: counts[f"bucket_{k}"] for k in edges}
     n = summary["n"]
-    edges = list(range(min(buckets), max(buckets) + 1)) if buckets else []
     labels = [f"{k}–{k + 1}" for k in edges]
     table = Table(
         key="dose",
@@ -117,8 +121,8 @@ def dose_distribution(*, scope: Scope) -> dict:
         "chart": chart,
         "n": n,
         "mean": rounded(summary["mean"], Decimal("0.01")),
-        "smallest": summary["smallest"],
-        "largest": summary["largest"],
+        "smallest": rounded(summary["smallest"], Decimal("0.01")),
+        "largest": rounded(summary["largest"], Decimal("0.01")),
     }
 
 
