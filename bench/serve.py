@@ -244,6 +244,25 @@ def report(results: list[tuple[str, str, dict]], minimal_rps: float) -> tuple[li
     return lines, passed
 
 
+def gunicorn_config(env: dict) -> str:
+    """The workers, threads and worker class gunicorn.conf.py gives in this environment."""
+    program = (
+        "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
+        "print(c['workers'], c['threads'], c['worker_class'])"
+    )
+    found = subprocess.run(  # noqa: S603 (our own interpreter and a program written here)
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    workers, threads, worker_class = found.stdout.split()
+    return f"{workers} {worker_class} workers, {threads} threads each"
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -252,7 +271,12 @@ def parse_args(argv):
     parser.add_argument("--size", type=int, default=int(os.environ.get("BENCH_SERVE_SIZE", 100_000)))
     parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_SERVE_SECONDS", 10)))
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn processes (GUNICORN_WORKERS); default: gunicorn.conf.py's, as deployed",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_SERVE_PORT", 8350)))
     parser.add_argument("--rebuild", action="store_true", help="build the dataset again")
     parser.add_argument("--no-write", action="store_true", help="print only; no file in bench/results/")
@@ -276,12 +300,18 @@ def main(argv=None) -> int:
         env = production_env(dataset)
         collect_static(env)
         log = DATA_DIR / "gunicorn.log"
-        command = [
-            sys.executable, "-m", "gunicorn", "clinic.wsgi", "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.workers), "--timeout", "30", "--error-logfile", str(log),
-        ]  # fmt: skip
-        print(f"gunicorn: {args.workers} workers on 127.0.0.1:{args.port}, {dataset.label}, DEBUG off")
-        server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+        # As deployed: gunicorn.conf.py (its workers, threads and worker class, its access log),
+        # bound to the bench's port; the access and error log lines go to bench/data/gunicorn.log.
+        env["EXOLOG_BIND"] = f"127.0.0.1:{args.port}"
+        if args.workers:
+            env["GUNICORN_WORKERS"] = str(args.workers)
+        server_config = gunicorn_config(env)
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        print(f"gunicorn: {server_config} on 127.0.0.1:{args.port}, {dataset.label}, DEBUG off")
+        with log.open("w") as log_file:
+            server = subprocess.Popen(  # noqa: S603
+                command, cwd=ROOT, env=env, start_new_session=True, stdout=log_file, stderr=subprocess.STDOUT
+            )
         wait_for_port(args.port, server, timeout=60)
 
         browser = Browser(args.port)
@@ -320,7 +350,7 @@ def main(argv=None) -> int:
                 "",
                 header(cluster.version() if cluster else None),
                 f"- command: `python -m bench.serve {' '.join(sys.argv[1:])}`",
-                f"- server: gunicorn {args.workers} sync workers, production settings (DEBUG off, "
+                f"- server: gunicorn.conf.py ({server_config}), production settings (DEBUG off, "
                 "second factor required), 127.0.0.1",
                 f"- load: wrk 1 thread, {args.connections} connections, {args.duration} s per page, "
                 "on the same machine as the server",
