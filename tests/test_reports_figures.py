@@ -21,7 +21,7 @@ import pytest
 from tests.helpers.records import administration, clinic_time
 from treatments.filters.reports import ReportFilter, Scope, default_period
 from treatments.models import Indication, Treatment
-from treatments.selectors.reports.base import medians, months, proportion, wilson
+from treatments.selectors.reports.base import _median_of_counts, medians, months, proportion, wilson
 from treatments.selectors.reports.followups import followup_completion
 from treatments.selectors.reports.outcomes import outcome_figures
 from treatments.selectors.reports.side_effects import (
@@ -149,7 +149,7 @@ def test_the_default_period_is_twelve_months_to_today():
     assert len(months(scope.start, scope.end)) == 12
 
 
-def test_the_median_is_computed_in_the_database_for_odd_and_even_groups(clinic):
+def test_the_median_is_read_from_the_databases_value_counts_for_odd_and_even_groups(clinic):
     # Doses per treatment's first administration, per indication: joint 5, 5, 10, 5 -> 5; inflammation
     # 3, 5.5 -> 4.25 (the mean of the two middle values).
     from treatments.models import Administration
@@ -468,3 +468,25 @@ def test_a_lot_well_above_the_rest_is_flagged(make_patient, make_signed_treatmen
     assert lots["flagged"] == ["Placental MSC exosomes lot X-1"]
     assert lots["table"].rows[0][-1] == "well above the rest"
     assert rows["Placental MSC exosomes lot Y-1"]["flagged"] is False
+
+
+@pytest.mark.parametrize(
+    ("values", "median"),
+    [
+        ([7], D("7.0")),
+        ([1, 9], D("5.0")),
+        ([3, 3, 3, 9], D("3.0")),
+        ([0, 10, 10, 2, 2, 2], D("2.0")),
+        ([1, 2, 3, 4], D("2.5")),
+        ([4, 4, 5, 5], D("4.5")),
+        ([1, 7, 7, 7, 7, 7, 7], D("7.0")),
+    ],
+)
+def test_the_median_from_value_counts_is_the_middle_of_the_sorted_values(values, median):
+    """base._median_of_counts against the plain definition: the middle value of the sorted list, or
+    the mean of the two middle ones."""
+    per_value = {value: values.count(value) for value in set(values)}
+    ordered = sorted(values)
+    n = len(ordered)
+    plain = D(ordered[n // 2]) if n % 2 else (D(ordered[n // 2 - 1]) + D(ordered[n // 2])) / 2
+    assert _median_of_counts(per_value) == median == plain.quantize(D("0.1"))

@@ -116,7 +116,8 @@ def _choice_lists() -> dict[str, list[tuple[int, str]]]:
         .values_list(text("physician"), "pk", "last_name", "first_name", "username", number(0))
     )
     rows = {"indication": [], "lot": [], "physician": []}
-    for kind, pk, *row in indications.union(lots, physicians, all=True):
+    # In no order: each list is sorted below (the union would take Indication's default ordering).
+    for kind, pk, *row in indications.union(lots, physicians, all=True).order_by():
         rows[kind].append((pk, *row))
     return {
         "indication": [(pk, name) for pk, name, *_ in sorted(rows["indication"], key=lambda r: (r[4], r[1]))],
