@@ -26,7 +26,7 @@ from treatments.forms.patients import PatientForm
 from treatments.forms.side_effects import PeriodForm, SideEffectReportForm
 from treatments.forms.treatments import TreatmentForm
 from treatments.models import AccessEvent, AttemptOutcome, Contact
-from treatments.models.followups import short_date
+from treatments.models.followup_worklist import short_date
 from treatments.services.calendar import calendar_feed_create, calendar_feed_touch
 from treatments.services.followup_actions import (
     followup_acknowledge_missed,

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.helpers.auth import client_for, make_user
 from treatments.models import FollowUp, FollowUpStatus
-from treatments.models.followups import followup_timing
+from treatments.models.followup_worklist import followup_timing
 from treatments.selectors.dashboard import followup_cards
 from treatments.selectors.followups import followup_worklist, section_keys
 from treatments.services.followup_actions import (

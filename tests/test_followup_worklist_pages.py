@@ -181,10 +181,10 @@ def test_attempts_are_counted_for_the_rows_of_the_page(fill, monkeypatch):
 def test_counts_stop_at_the_cap_and_the_page_says_so(fill, staff_client, monkeypatch):
     """A large clinic's sections are counted up to COUNT_CAP: the tab, the heading and the dashboard
     card say "3+" (the cap patched to 3 here), and the pager says there are more than it shows."""
-    from treatments.models import followups as models_followups
+    from treatments.models import followup_worklist
     from treatments.views import followups as views_followups
 
-    for module in (models_followups, selectors, views_followups):
+    for module in (followup_worklist, selectors, views_followups):
         monkeypatch.setattr(module, "COUNT_CAP", 3)
     fill(5)
     assert FollowUp.objects.worklist_totals(TODAY) == dict.fromkeys(SECTION_ROWS, 4)  # cap + 1
@@ -201,7 +201,7 @@ def test_counts_stop_at_the_cap_and_the_page_says_so(fill, staff_client, monkeyp
 
 
 def test_counts_below_the_cap_are_exact(fill):
-    from treatments.models.followups import section_conditions
+    from treatments.models.followup_worklist import section_conditions
 
     fill(3)
     exact = {

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp
-from treatments.models.followups import COUNT_CAP
+from treatments.models.followup_worklist import COUNT_CAP
 from treatments.selectors.followups import followup_worklist
 from treatments.services.followup_actions import followup_complete, followup_record_attempt
 

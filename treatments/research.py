@@ -26,7 +26,7 @@ from django.utils import timezone
 from clinic.checks import research_key_problem
 from clinic.writers import csv_lines
 from treatments.fhir.export import ZipDrain
-from treatments.models.followups import Contact, Decision, FollowUpStatus
+from treatments.models.followup_choices import Contact, Decision, FollowUpStatus
 from treatments.models.patients import Sex
 from treatments.models.products import ProductKind
 from treatments.models.protocol import StepKind

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from treatments.fhir import codes
 from treatments.fhir.codes import clinic_extension, clinic_system
-from treatments.models.followups import Contact, Decision, FollowUpStatus
+from treatments.models.followup_choices import Contact, Decision, FollowUpStatus
 from treatments.models.products import ProductKind, ProductSource
 from treatments.models.side_effects import (
     SERIOUSNESS_FIELDS,

@@ -20,7 +20,7 @@ from clinic.form_parts import DateField, DateInput, check_period
 from clinic.formats import day as format_day
 from clinic.roles import PHYSICIAN
 from treatments.models import Administration, Indication, Lot, Route, Treatment
-from treatments.models.followups import local_midnight
+from treatments.models.followup_worklist import local_midnight
 
 
 def default_period(*, today: dt.date | None = None) -> tuple[dt.date, dt.date]:

@@ -3,15 +3,8 @@
 from treatments.models.access import AccessEvent
 from treatments.models.calendar import CalendarFeed
 from treatments.models.digests import SentDigest
-from treatments.models.followups import (
-    PLANNED_TREATMENT_DECISIONS,
-    AttemptOutcome,
-    Contact,
-    Decision,
-    FollowUp,
-    FollowUpAttempt,
-    FollowUpStatus,
-)
+from treatments.models.followup_choices import PLANNED_TREATMENT_DECISIONS, Contact, Decision, FollowUpStatus
+from treatments.models.followups import AttemptOutcome, FollowUp, FollowUpAttempt
 from treatments.models.lot_recipients import LotRecipient
 from treatments.models.patients import Indication, Patient, Sex
 from treatments.models.products import Lot, LotStatus, Product, ProductKind, ProductSource, StorageRequirement

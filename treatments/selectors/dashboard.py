@@ -8,7 +8,7 @@ are unchanged. The follow-up cards are read each time: capped index ranges, cons
 import datetime as dt
 
 from treatments.models import FollowUp, Patient
-from treatments.models.followups import section_conditions
+from treatments.models.followup_worklist import section_conditions
 from treatments.selectors.admin_dashboard import admin_cards
 from treatments.selectors.figure_cache import cached_figure, data_version
 from treatments.selectors.side_effect_figures import (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp
-from treatments.models.followups import followup_timing
+from treatments.models.followup_worklist import followup_timing
 from treatments.selectors.followups import SECTIONS, default_section, filtered_followups, section_keys
 from treatments.selectors.treatment_list import treatment_summary
 

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from clinic.formats import day as format_day
 from treatments.filters.followups import WorklistFilter
 from treatments.models import FollowUp, FollowUpAttempt
-from treatments.models.followups import COUNT_CAP, followup_timing, recent_parts, short_date
+from treatments.models.followup_worklist import COUNT_CAP, followup_timing, recent_parts, short_date
 from treatments.selectors.figure_cache import cached_figure, data_version
 from treatments.services.followup_actions import ACTIONS, followup_allowed_actions
 

@@ -39,7 +39,7 @@ from treatments.models import (
     Treatment,
     TreatmentStatus,
 )
-from treatments.models.followups import local_midnight
+from treatments.models.followup_worklist import local_midnight
 from treatments.services.followup_actions import CLOCK_TOLERANCE
 from treatments.services.followups import followup_dates
 

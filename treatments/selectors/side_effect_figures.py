@@ -27,7 +27,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from treatments.models import Administration, Grade, Route, SideEffectReport, Term, Treatment
-from treatments.models.followups import local_midnight
+from treatments.models.followup_worklist import local_midnight
 from treatments.selectors.figure_cache import cached_figure, data_version
 
 # The clinic FAQ ("What Can I Expect After the Procedure? Are There Any Side Effects?"): "Less than

@@ -21,7 +21,7 @@ from treatments.forms.followups import (
 )
 from treatments.forms.lookup import RecordNumberForm
 from treatments.models import AccessEvent, FollowUp, StepKind
-from treatments.models.followups import COUNT_CAP
+from treatments.models.followup_worklist import COUNT_CAP
 from treatments.selectors.followups import SECTION_LIMIT, followup_attempts, followup_worklist
 from treatments.selectors.history import record_history
 from treatments.selectors.lookup import patient_with_record_number
