@@ -19,7 +19,10 @@ from tests.helpers.logs import capture_all_logs
 from tests.helpers.records import administration, clinic_time, draft_treatment, sign_treatment
 from treatments.models import Indication, Patient
 
-pytest_plugins = ["tests.security_report"]  # the security marker, figures and report
+pytest_plugins = [
+    "tests.security_report",  # the security marker, figures and report
+    "tests.xdist_scheduling",  # a module with a module-scoped fixture on one xdist worker
+]
 
 
 @pytest.fixture(autouse=True)
