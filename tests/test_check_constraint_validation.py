@@ -1,6 +1,7 @@
 """``full_clean`` checks each CheckConstraint of a clinical record against only the fields its
-condition names (``clinic.models.NarrowCheck``): the same refusals, with the same messages, as
-Django's check against the whole row."""
+condition names (``clinic.models.NarrowCheck``), all of a record's checks in one query
+(``ClinicalRecord.validate_constraints``): the same refusals, with the same messages, as Django's
+check of each constraint against the whole row."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic.models import ClinicalRecord, NarrowCheck
@@ -80,3 +82,45 @@ def test_a_saved_treatment_passes_both(patient, make_treatment):
     assert errors_of(treatment) == plain_errors(treatment) == {}
     treatment.voided_at = timezone.now()
     assert errors_of(treatment) == plain_errors(treatment) != {}
+
+
+def test_every_check_of_a_record_is_answered_by_one_query(patient, make_treatment):
+    """Django asks each check constraint apart (a savepoint and a query each); the record's checks
+    are asked together: one query whatever their number, the unique constraints as before."""
+    treatment = make_treatment(patient)
+    checks = [
+        constraint
+        for _, constraints in treatment.get_constraints()
+        for constraint in constraints
+        if isinstance(constraint, models.CheckConstraint)
+    ]
+    assert len(checks) >= 6
+    with CaptureQueriesContext(connection) as captured:
+        treatment.validate_constraints()
+    asked = [query["sql"] for query in captured.captured_queries if "COALESCE" in query["sql"].upper()]
+    assert len(asked) == 1
+    assert all(f'"_check_{number}"' in asked[0] for number in range(len(checks)))
+
+
+@pytest.mark.parametrize("exclude", [{"dose_billion"}, {"route"}, {"void_reason"}, set()])
+def test_excluded_fields_leave_their_checks_out_as_django_does(lot, exclude):
+    record = administration(lot, volume_ml=Decimal("1"))
+    record.dose_billion = Decimal("0")
+    record.route, record.site = "local_injection", ""
+    record.voided_at, record.void_reason = dt.datetime(2026, 1, 1, tzinfo=dt.UTC), ""
+
+    def refused(check) -> dict:
+        try:
+            check(exclude=exclude)
+        except ValidationError as error:
+            return error.message_dict
+        return {}
+
+    batched = refused(record.validate_constraints)
+    type(record).get_constraints = models.Model.get_constraints
+    try:
+        plain = refused(record.validate_constraints)
+    finally:
+        del type(record).get_constraints
+    assert batched == plain
+    assert batched  # the checks that name no excluded field still refuse
