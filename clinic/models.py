@@ -96,13 +96,15 @@ def _failed_checks(instance, checks, exclude, using) -> set[int] | None:
     if not checks or not connection.features.supports_comparing_boolean_expr:
         return None
     query = Query(None)
-    present, asked = set(), []
+    present, asked, values_of = set(), [], {}
     for model, check in checks:
         # Constraints naming an excluded field are not checked (as CheckConstraint.validate).
         if exclude and check._expression_refs_exclude(model, check.condition, exclude):
             continue
-        values = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
-        for name, value in values.items():
+        # The record's field values, read once per model (not once per constraint).
+        if model not in values_of:
+            values_of[model] = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
+        for name, value in values_of[model].items():
             if name in check.field_names and name not in present:
                 query.add_annotation(value, name, select=False)
                 present.add(name)

@@ -2,8 +2,8 @@
 route, a lot and a physician, from the query string.
 
 The three choice lists are read together (one query) and validated against those lists, so a
-chosen value costs no further query; a bad value is a form error that says what is allowed, and the page
-then shows the default period, unfiltered (see ``ReportFilter.scope``).
+chosen value costs no further query; a bad value is a form error that says what is allowed, and
+the page then shows the default period, unfiltered (see ``ReportFilter.scope``).
 """
 
 import dataclasses
