@@ -100,7 +100,9 @@ def migration_step():
     folder = Path(__file__).resolve().parent.parent / "treatments" / "migrations"
     [path] = folder.glob("*_sideeffect_resolution.py")
     module = importlib.import_module(f"treatments.migrations.{path.stem}")
-    before = MigrationLoader(connection).project_state(module.Migration.dependencies[0]).apps
+    # The chain as written, not the squashed migration that a new database applies instead.
+    chain = MigrationLoader(connection, replace_migrations=False)
+    before = chain.project_state(module.Migration.dependencies[0]).apps
     return module.unknown_until_dated, before
 
 
