@@ -377,3 +377,21 @@ def test_day_and_moment_follow_another_languages_formats():
         assert day(value.date()) == formats.date_format(value.date(), "DATE_FORMAT") != "4 Mar 2026"
         assert moment(value) == formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     assert day(value.date()) == "4 Mar 2026"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.date(2026, 3, 4),
+        dt.datetime(2026, 3, 4, 23, 30, tzinfo=dt.UTC),  # the next day in Berlin
+        None,
+        "",
+    ],
+)
+def test_the_day_filter_prints_what_the_date_filter_prints(settings, value):
+    settings.TIME_ZONE = "Europe/Berlin"
+    with timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
+        context = Context({"value": value})
+        plain = Template("{{ value|date }}").render(context)
+        fast = Template("{% load exolog %}{{ value|day }}").render(context)
+    assert fast == plain

@@ -32,6 +32,11 @@ def _formats_changed(**kwargs):
     _clinic_formats.cache_clear()
 
 
+def month_abbr(month: int) -> str:
+    """A month as Django's "M" prints it in the active language ("Dec"), translated once."""
+    return _clinic_formats(translation.get_language())[2][month]
+
+
 def day(value: dt.date | None) -> str:
     """A date as people read it in the clinic: "21 Nov 2026"."""
     if value is None:

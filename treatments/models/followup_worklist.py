@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Least
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 
+from clinic.formats import month_abbr
 from clinic.models import ClinicalQuerySet
 from clinic.roles import PHYSICIAN, roles_of
 from treatments.models.followup_choices import FollowUpStatus
@@ -217,7 +217,7 @@ class Timing(NamedTuple):
 
 def short_date(day: dt.date, today: dt.date) -> str:
     """ "5 Dec", with the year when it is not this year's ("5 Dec 2025")."""
-    text = f"{day.day} {str(MONTHS_3[day.month]).title()}"
+    text = f"{day.day} {month_abbr(day.month)}"
     return text if day.year == today.year else f"{text} {day.year}"
 
 

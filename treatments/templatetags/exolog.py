@@ -1,8 +1,11 @@
 """Template filters for clinical figures."""
 
+import datetime as dt
+
 from django import template
 from django.urls import reverse
 
+from clinic.formats import day as format_day
 from treatments.dosing import format_amount
 from treatments.models import followup_worklist
 
@@ -15,6 +18,15 @@ def amount(value):
     if value is None or value == "":
         return ""
     return format_amount(value)
+
+
+@register.filter(expects_localtime=True)
+def day(value):
+    """What ``|date`` prints (the DATE_FORMAT, "21 Nov 2026"), without Django's format interpreter:
+    about a tenth of its cost, and a patient's page prints a date or three per row."""
+    if not isinstance(value, dt.date):
+        return ""
+    return format_day(value)
 
 
 @register.filter
