@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connections
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from clinic.roles import CLINIC_ADMIN, PHYSICIAN
 from tests.helpers.auth import PASSWORD, code_for
@@ -62,6 +63,8 @@ def sign_in(page, live_server, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    # Both users of these tests need a second factor: the login answers with its page.
+    page.wait_for_url(re.compile(r"/account/(verify|two-factor)/"))
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")
@@ -79,7 +82,7 @@ def test_a_physician_signs_in_with_a_code_and_no_page_breaks_the_policy(
     assert_clean(page, "verify")
     page.fill("input[name=token]", code_for(device))
     page.click("form:has(input[name=token]) button[type=submit]")
-    assert page.url == f"{live_server.url}/"
+    page.wait_for_url(f"{live_server.url}/")
     for path in [
         "/",
         "/patients/",
@@ -109,7 +112,8 @@ def test_the_enrolment_qr_code_renders_under_the_policy(live_server, browser_pag
     pending = TOTPDevice(user=admin, key=b32decode(secret).hex())
     page.fill("input[name=token]", code_for(pending))
     page.click("form:has(input[name=token]) button[type=submit]")
-    assert page.locator(".recovery-codes li").count() == 10
+    # The click returns once the form is sent: wait for the page that answers it (up to 10 s).
+    expect(page.locator(".recovery-codes li")).to_have_count(10, timeout=10_000)
     assert_clean(page, "recovery codes")
     page.goto(f"{live_server.url}/audit/access/")
     assert_clean(page, "access log")

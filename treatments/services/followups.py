@@ -43,24 +43,16 @@ def followups_plan(*, treatment: Treatment, steps, user) -> list[FollowUp]:
     return planned
 
 
-SCHEDULED_REASON = "Scheduled on signing"
-
-
 def followups_schedule(*, treatment: Treatment, user) -> list[FollowUp]:
     """Create the follow-ups of the protocol in force on the treatment date (call inside the
-    signing transaction). A treatment that already has follow-ups gets none twice.
-
-    The follow-ups and their "+" history rows go in with one INSERT each (new rows: no version to
-    check, nothing to compare), attributed to ``user`` with the reason, as a save would have been;
-    the database holds the follow-ups' constraints as on any insert."""
+    signing transaction). A treatment that already has follow-ups gets none twice."""
     if treatment.followups.exists():
         return list(treatment.followups.all())
     protocol = Protocol.objects.in_force_on(treatment.treatment_date)
     created = followups_plan(treatment=treatment, steps=protocol.steps.all(), user=user)
     for followup in created:
-        attribute(followup, user=user, reason=SCHEDULED_REASON)
-    FollowUp.objects.bulk_create(created)
-    FollowUp.history.bulk_history_create(created, default_user=user, default_change_reason=SCHEDULED_REASON)
+        attribute(followup, user=user, reason="Scheduled on signing")
+        followup.save()
     return created
 
 
