@@ -59,12 +59,15 @@ def base_env(url: str) -> dict:
     }
 
 
-def start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(env: dict, port: int, log: Path, *, workers: int | None = 2) -> subprocess.Popen:
+    """gunicorn as deployed (gunicorn.conf.py) on 127.0.0.1:``port``, its output in ``log``, in its
+    own process group; ``workers`` processes, or gunicorn.conf.py's own count with None. Returns
+    once it listens."""
+    extra = {"EXOLOG_BIND": f"127.0.0.1:{port}"} | ({"GUNICORN_WORKERS": str(workers)} if workers else {})
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603
             [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"],
-            cwd=ROOT, env=env | {"EXOLOG_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"},
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT, env=env | extra, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -77,13 +80,16 @@ def start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
     raise SystemExit(f"gunicorn did not listen on {port} within 90 s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+def stop(process: subprocess.Popen | None) -> None:
+    """Stop gunicorn (its own process group, started by us) and its workers."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 def check_sessions(port_a: int, port_b: int) -> list[str]:

@@ -17,8 +17,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ from statistics import median
 
 from bench.browser import Browser, sign_in
 from bench.datasets import DATA_DIR, ROOT, VENDORS, Dataset
+from bench.scaleout import start_gunicorn, stop
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STATIC_ROOT = DATA_DIR / "static"
@@ -167,18 +166,6 @@ def production_env(dataset: Dataset) -> dict:
     )
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode} before it listened")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
-
-
 def run_wrk(wrk: str, port: int, path: str, cookie: str, *, duration: int, connections: int) -> dict:
     command = [
         wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
@@ -206,18 +193,6 @@ def run_wrk(wrk: str, port: int, path: str, cookie: str, *, duration: int, conne
         "socket_errors": "Socket errors" in out,
         "raw": out,
     }
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    """Stop gunicorn (its own process group, started by us) and its workers."""
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -312,17 +287,11 @@ def main(argv=None) -> int:
         log = DATA_DIR / "gunicorn.log"
         # As deployed: gunicorn.conf.py (its workers, threads and worker class, its access log),
         # bound to the bench's port; the access and error log lines go to bench/data/gunicorn.log.
-        env["EXOLOG_BIND"] = f"127.0.0.1:{args.port}"
         if args.workers:
             env["GUNICORN_WORKERS"] = str(args.workers)
         server_config = gunicorn_config(env)
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         print(f"gunicorn: {server_config} on 127.0.0.1:{args.port}, {dataset.label}, DEBUG off")
-        with log.open("w") as log_file:
-            server = subprocess.Popen(  # noqa: S603
-                command, cwd=ROOT, env=env, start_new_session=True, stdout=log_file, stderr=subprocess.STDOUT
-            )
-        wait_for_port(args.port, server, timeout=60)
+        server = start_gunicorn(env, args.port, log, workers=args.workers)
 
         browser = Browser(args.port)
         sign_in(browser, credentials)
